@@ -1,0 +1,1 @@
+"""The newsroom app: articles, authors, regions, tags, photos and the reader site."""

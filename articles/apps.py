@@ -1,0 +1,10 @@
+"""App configuration for the newsroom app."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ArticlesConfig(AppConfig):
+    name = "articles"
+    verbose_name = _("新闻")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,26 @@
+"""The newsroom's models, one module per subject."""
+
+from articles.models.articles import Article, ArticlePhoto, ArticleQuerySet, Byline, Correction
+from articles.models.engagement import DailyReads, Like, Report
+from articles.models.people import Author
+from articles.models.photos import Photo
+from articles.models.regions import Region
+from articles.models.site import SiteSettings
+from articles.models.tags import Tag, TaggedArticle
+
+__all__ = [
+    "Article",
+    "ArticlePhoto",
+    "ArticleQuerySet",
+    "Author",
+    "Byline",
+    "Correction",
+    "DailyReads",
+    "Like",
+    "Photo",
+    "Region",
+    "Report",
+    "SiteSettings",
+    "Tag",
+    "TaggedArticle",
+]

@@ -1,0 +1,1 @@
+"""Project package: settings, URL configuration and the WSGI/ASGI entry points."""
