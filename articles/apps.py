@@ -8,3 +8,7 @@ class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = _("新闻")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Signal receivers register on import; each subject keeps its own module.
+        pass

@@ -38,7 +38,9 @@ class Like(models.Model):
         verbose_name = _("支持")
         verbose_name_plural = _("支持")
         constraints = [
-            models.UniqueConstraint(fields=["article", "visitor_key"], name="like_once_per_visitor"),
+            models.UniqueConstraint(
+                fields=["article", "visitor_key"], name="like_once_per_visitor"
+            ),
         ]
         indexes = [models.Index(fields=["created_at"], name="like_created_idx")]
 
