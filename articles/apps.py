@@ -11,4 +11,5 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         # Signal receivers register on import; each subject keeps its own module.
-        pass
+        from articles import invalidation  # noqa: F401
+        from articles.search import signals as search_signals  # noqa: F401

@@ -1,12 +1,35 @@
-"""Cache versioning: one number that every public page and sidebar key includes.
+"""Page and fragment caching that a newsroom can trust.
 
-Bumping it makes every cached page stale at once without flushing the cache, so a
+Cache versioning: one number (`content_version()`) that every public page and sidebar key
+includes. Bumping it makes every cached page stale at once without flushing the cache, so a
 publish, edit, unpublish, retraction or recommendation shows everywhere within seconds.
+Keys also carry the current minute, so a scheduled article appears within a minute of its
+time with nothing running.
+
+`cache_public_page` is the full-page cache for anonymous readers: staff (any session
+cookie), previews, readers carrying a one-off message, and responses that set a cookie or
+hold a per-visitor CSRF token are never stored or served from it. Stored pages go out with
+an ETag and Last-Modified (conditional requests get 304) and
+`Cache-Control: public, max-age=0, s-maxage=<seconds left in this minute>`, so a CDN copy
+never outlives the minute either.
 """
 
+import functools
+import hashlib
+import time
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.translation import get_language
 
 VERSION_KEY = "content-version"
+BUCKET_SECONDS = 60
+# Response headers kept with a cached page (the rest are set again on every response).
+STORED_HEADERS = ("Content-Type", "Content-Language", "Link", "X-Robots-Tag")
 
 
 def content_version():
@@ -24,3 +47,100 @@ def bump_content_version():
     except ValueError:
         cache.set(VERSION_KEY, 2, timeout=None)
         return 2
+
+
+def current_bucket(now=None):
+    """The minute a key belongs to; keys change at every minute boundary."""
+    return int((now if now is not None else time.time()) // BUCKET_SECONDS)
+
+
+def seconds_left_in_bucket(now=None):
+    now = now if now is not None else time.time()
+    return max(1, int(BUCKET_SECONDS - now % BUCKET_SECONDS))
+
+
+def versioned_key(name, now=None):
+    """A fragment key that goes stale on any content change and at the next minute."""
+    return f"{name}:v{content_version()}:m{current_bucket(now)}"
+
+
+def page_cache_key(request, now=None):
+    target = f"{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.md5(target.encode(), usedforsecurity=False).hexdigest()
+    return f"page:v{content_version()}:m{current_bucket(now)}:{get_language()}:{digest}"
+
+
+def bypasses_cache(request):
+    """Staff, previews and readers with a pending message get a freshly rendered page."""
+    if request.method not in ("GET", "HEAD"):
+        return True
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
+        return True
+    return "preview" in request.GET
+
+
+def is_storable(request, response):
+    """Only plain, successful, shared responses: nothing per visitor may be cached."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False  # the page holds this visitor's CSRF token
+    session = getattr(request, "session", None)
+    if session is not None and session.accessed:
+        return False
+    control = response.get("Cache-Control", "")
+    return not any(word in control for word in ("private", "no-cache", "no-store"))
+
+
+def _shared_headers(response, last_modified, now):
+    patch_cache_control(response, public=True, max_age=0, s_maxage=seconds_left_in_bucket(now))
+    response["Last-Modified"] = http_date(last_modified)
+    patch_vary_headers(response, ("Accept-Language",))
+    return response
+
+
+def _from_entry(request, entry, now):
+    status, content, headers, etag, last_modified = entry
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:
+        response = not_modified
+    else:
+        response = HttpResponse(content, status=status)
+        for name, value in headers.items():
+            response[name] = value
+    response["ETag"] = etag
+    response["X-Page-Cache"] = "hit"
+    return _shared_headers(response, last_modified, now)
+
+
+def cache_public_page(view):
+    """View decorator: serve anonymous readers from a versioned, per-minute page cache."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if bypasses_cache(request):
+            response = view(request, *args, **kwargs)
+            if not response.has_header("Cache-Control"):
+                patch_cache_control(response, private=True, no_cache=True)
+            return response
+        now = time.time()
+        key = page_cache_key(request, now)
+        entry = cache.get(key)
+        if entry is not None:
+            return _from_entry(request, entry, now)
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        if not is_storable(request, response):
+            return response
+        etag = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+        headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
+        entry = (response.status_code, response.content, headers, etag, int(now))
+        cache.set(key, entry, seconds_left_in_bucket(now) + 1)
+        response["ETag"] = etag
+        response["X-Page-Cache"] = "miss"
+        not_modified = get_conditional_response(request, etag=etag, last_modified=int(now))
+        return _shared_headers(not_modified or response, int(now), now)
+
+    return wrapped

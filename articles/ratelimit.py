@@ -1,6 +1,9 @@
 """Fixed-window rate limits kept in the cache, answered with 429 and Retry-After.
 
 Clients are told apart by a salted hash of their address, so no raw IP is stored.
+Limits written in code are defaults: `settings.RATE_LIMITS` ("scope": (limit, window),
+filled from RATE_LIMIT_<SCOPE>=limit/seconds) overrides them without a deploy, and
+RATE_LIMITS_ENABLED=0 switches them off (load tests from one address).
 """
 
 import functools
@@ -14,17 +17,32 @@ from django.utils.translation import gettext as _
 
 
 def client_ip(request):
-    """The client address; X-Forwarded-For is trusted only when a proxy is configured."""
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The client address.
+
+    Behind TRUSTED_PROXY_COUNT proxies that each append to X-Forwarded-For, the address
+    the outermost one saw is that many entries from the right; entries further left
+    were written by the client and are ignored (they are trivially forged).
+    """
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 
 def client_key(request):
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{client_ip(request)}".encode()).hexdigest()
     return digest[:32]
+
+
+def limits_for(scope, limit, window):
+    """(limit, window) for a scope: the settings win over the defaults given in code."""
+    return getattr(settings, "RATE_LIMITS", {}).get(scope) or (limit, window)
 
 
 def hit(scope, key, limit, window):
@@ -37,28 +55,44 @@ def hit(scope, key, limit, window):
     try:
         count = cache.incr(cache_key)
     except ValueError:
+        # Key gone (evicted, or the cache is down): count afresh rather than refuse.
         cache.set(cache_key, 1, timeout=window + 1)
         count = 1
     return count <= limit, window_start + window - now
 
 
-def too_many_requests(retry_after):
+def too_many_requests(retry_after, message=None):
+    """The one 429 every limit answers with: plain text, Retry-After, never stored."""
     response = HttpResponse(
-        _("请求过于频繁，请稍后再试。"), status=429, content_type="text/plain; charset=utf-8"
+        str(message or _("请求过于频繁，请稍后再试。")),
+        status=429,
+        content_type="text/plain; charset=utf-8",
     )
-    response["Retry-After"] = str(max(1, retry_after))
+    response["Retry-After"] = str(max(1, int(retry_after)))
+    response["Cache-Control"] = "no-store"
     return response
 
 
-def rate_limited(scope, limit, window=60, key=client_key):
+def check(request, scope, limit=None, window=60, key=client_key):
+    """None when the request may go ahead, else the 429 response to send."""
+    if not getattr(settings, "RATE_LIMITS_ENABLED", True):
+        return None
+    limit, window = limits_for(scope, limit, window)
+    if limit is None:
+        raise LookupError(f"No rate limit configured for {scope!r}.")
+    allowed, retry_after = hit(scope, key(request), limit, window)
+    return None if allowed else too_many_requests(retry_after)
+
+
+def rate_limited(scope, limit=None, window=60, key=client_key):
     """View decorator: at most `limit` requests per `window` seconds per client."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
-            allowed, retry_after = hit(scope, key(request), limit, window)
-            if not allowed:
-                return too_many_requests(retry_after)
+            refused = check(request, scope, limit, window, key)
+            if refused is not None:
+                return refused
             return view(request, *args, **kwargs)
 
         return wrapped

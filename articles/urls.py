@@ -2,15 +2,43 @@
 
 from django.urls import path
 
-from articles import views
+from articles import feeds, preview, sitemaps
+from articles.caching import cache_public_page
+from articles.search import views as search_views
+from articles.views import detail, engagement, lists
 
 app_name = "articles"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("a/<int:pk>/", views.article_detail, name="detail_short"),
-    path("a/<int:pk>/<str:slug>/", views.article_detail, name="detail"),
-    path("region/<slug:slug>/", views.region, name="region"),
-    path("tag/<str:slug>/", views.tag, name="tag"),
-    path("author/<slug:slug>/", views.author, name="author"),
+    path("", lists.HomeView.as_view(), name="home"),
+    path("search/", search_views.search, name="search"),
+    path("latest/", lists.LatestView.as_view(), name="latest"),
+    path("a/<int:pk>/", detail.article_detail, name="detail_short"),
+    path("a/<int:pk>/<str:slug>/", detail.article_detail, name="detail"),
+    # <str:slug> everywhere: tag slugs are Chinese, and a region's Chinese name redirects.
+    path("region/<str:slug>/", lists.RegionView.as_view(), name="region"),
+    path("tag/<str:slug>/", lists.TagView.as_view(), name="tag"),
+    path("author/<str:slug>/", lists.AuthorView.as_view(), name="author"),
+    path("feed/", feeds.LatestFeed(), name="feed"),
+    path("feed/atom/", feeds.LatestAtomFeed(), name="feed_atom"),
+    path("region/<str:slug>/feed/", feeds.RegionFeed(), name="region_feed"),
+    path("region/<str:slug>/feed/atom/", feeds.RegionAtomFeed(), name="region_feed_atom"),
+    path("tag/<str:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
+    path("tag/<str:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag_feed_atom"),
+    path("author/<str:slug>/feed/", feeds.AuthorFeed(), name="author_feed"),
+    path("author/<str:slug>/feed/atom/", feeds.AuthorAtomFeed(), name="author_feed_atom"),
+    path("sitemap.xml", sitemaps.sitemap_root, name="sitemap"),
+    path("sitemap-news.xml", sitemaps.news_sitemap, name="news_sitemap"),
+    path("sitemap-<str:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("e/read/<int:pk>/", engagement.beacon, name="beacon"),
+    path("e/like/<int:pk>/", engagement.like, name="like"),
+    path("report/<int:pk>/", engagement.report, name="report"),
+    path("preview/<str:token>/", preview.article_preview, name="preview"),
 ]
+
+# Anonymous readers get these from the versioned, per-minute page cache (articles/caching.py).
+PAGE_CACHED = {"home", "latest", "detail_short", "detail", "region", "tag", "author"}
+for _pattern in urlpatterns:
+    if _pattern.name in PAGE_CACHED or "feed" in (_pattern.name or ""):
+        _pattern.callback = cache_public_page(_pattern.callback)

@@ -6,9 +6,11 @@ without a secret key and allowed hosts. `.env.example` lists every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +36,12 @@ def env_int(name, default):
     return int(env(name, str(default)))
 
 
+def env_rate(name, default):
+    """A rate written "requests/seconds", e.g. RATE_LIMIT_SEARCH=30/60."""
+    requests, _slash, seconds = env(name, default).partition("/")
+    return int(requests), int(seconds or 60)
+
+
 DJANGO_ENV = env("DJANGO_ENV", "development")
 PRODUCTION = DJANGO_ENV == "production"
 
@@ -57,7 +65,7 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsportal.apps.NewsAdminConfig",  # django.contrib.admin with the two-factor aware site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,20 +76,30 @@ INSTALLED_APPS = [
     "taggit",
     "simple_history",
     "django_prose_editor",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "articles",
 ]
 
 MIDDLEWARE = [
+    "newsportal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "newsportal.headers.ContentSecurityPolicyMiddleware",
+    "newsportal.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsportal.urls"
@@ -129,10 +147,15 @@ CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "np")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, but a Redis outage reads as misses instead of 500s.
+            "BACKEND": "newsportal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+                "retry_interval": env_int("REDIS_RETRY_INTERVAL", 2),
+            },
         }
     }
 else:
@@ -156,6 +179,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out client is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # --- i18n -----------------------------------------------------------------------------
 
@@ -171,6 +199,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# whitenoise pre-compresses (brotli + gzip) everything else at collectstatic; source maps
+# are only fetched by developer tools and take most of that time (prose-editor's is 2 MB).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *("jpg", "jpeg", "png", "gif", "webp", "avif", "zip", "gz", "tgz", "bz2", "tbz", "xz"),
+    *("br", "swf", "flv", "woff", "woff2", "mp4", "webm", "map"),
+]
 MEDIA_URL = env("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
@@ -223,17 +257,28 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TAGGIT_CASE_INSENSITIVE = True
+# Reads are counted by a beacon after the page loads (articles/counters); READ_COUNTING=0
+# switches the beacon off and pages show the flushed counts (benchmarks, emergencies).
+READ_COUNTING = env_bool("READ_COUNTING", True)
 
 # --- production security --------------------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Probes come over plain HTTP from inside the network (see deploy/nginx.conf).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", PRODUCTION)
+# How many proxies append to X-Forwarded-For; rate limits and login lockouts key on the
+# address the outermost one saw (articles.ratelimit.client_ip). 0 = use REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    # Only trust X-Forwarded-Proto when a proxy that sets it sits in front (see README).
-    if env_bool("DJANGO_BEHIND_PROXY", True):
+    # Only trust X-Forwarded-Proto when a proxy that sets it (and strips what clients
+    # send) sits in front: deploy/nginx.conf does. Otherwise any client could claim HTTPS.
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -242,12 +287,99 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Content-Security-Policy (django-csp): scripts and styles only from our own origin or
+# carrying the per-request nonce; no inline event handlers, no eval, no framing.
+# The admin also allows django-prose-editor's import map by hash (newsportal.headers).
+_csp_media_sources = env_list("CSP_MEDIA_SOURCES")  # e.g. the S3/CDN host serving /media/
+if MEDIA_STORAGE == "s3" and env("AWS_S3_CUSTOM_DOMAIN"):
+    _csp_media_sources.append(f"https://{env('AWS_S3_CUSTOM_DOMAIN')}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:", *_csp_media_sources],
+        "media-src": ["'self'", *_csp_media_sources],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "upgrade-insecure-requests": PRODUCTION,
+        "report-uri": env("CSP_REPORT_URI") or None,
+    },
+}
+# Browser features a news site never needs (newsportal.headers.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "fullscreen": ["self"],
+}
+
+# Admin login: django-axes locks a username from one address after repeated failures
+# (not a whole address: a newsroom shares one NAT), and a per-address limit on login
+# POSTs slows spraying many usernames. Locked-out clients get a 429 with Retry-After.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "articles.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "newsportal.admin_site.lockout_response"
+AXES_VERBOSE = False
+
+# Optional two-factor (TOTP) for staff: on for each account that confirms an
+# authenticator; OTP_REQUIRED_FOR_STAFF=1 makes it mandatory for every staff account.
+OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", False)
+OTP_TOTP_ISSUER = SITE_NAME
+
+# Rate limits per client address as (requests, seconds); RATE_LIMIT_<SCOPE>=30/60.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMITS = {
+    scope: env_rate(f"RATE_LIMIT_{scope.upper()}", default)
+    for scope, default in {
+        "beacon": "120/60",
+        "like": "30/60",
+        "report": "5/600",
+        "search": "30/60",
+        "login": "20/300",
+    }.items()
+}
+# Seconds a reader is asked to wait when the database is unreachable (the 503 page).
+OUTAGE_RETRY_AFTER = env_int("OUTAGE_RETRY_AFTER", 10)
+
+# Errors go to Sentry (or any Sentry-compatible service such as GlitchTip) when a DSN
+# is set; sentry-sdk is the optional "sentry" extra and is imported only then.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from newsportal.errors import init_error_reporting
+
+    init_error_reporting(SENTRY_DSN, environment=DJANGO_ENV)
+
 # --- logging --------------------------------------------------------------------------
 
+# Production logs one JSON object per line with the request id; LOG_FORMAT=json|text.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "newsportal.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "newsportal.jsonlog.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": env("LOG_FORMAT", "json" if PRODUCTION else "text"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

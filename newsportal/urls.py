@@ -9,7 +9,11 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from newsportal import health
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
@@ -21,4 +25,10 @@ urlpatterns += i18n_patterns(
 if settings.DEBUG:
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    from articles.photos.media import serve_media
+
+    # nosniff and an allowlisted content type, like production's nginx (deploy/).
+    urlpatterns += static(settings.MEDIA_URL, view=serve_media, document_root=settings.MEDIA_ROOT)
+
+# A database outage becomes a styled 503 with Retry-After; other errors render 500.html.
+handler500 = "newsportal.outage.server_error"

@@ -46,6 +46,8 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # PBKDF2 costs over a second per user on a busy CI box; tests need no real hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     clear_cache()
     yield
     clear_cache()

@@ -10,7 +10,17 @@ from django.utils import timezone
 from PIL import Image
 
 from articles import roles
-from articles.models import Article, Author, Byline, Correction, Photo, Region, Tag
+from articles.models import (
+    Article,
+    ArticlePhoto,
+    Author,
+    Byline,
+    Correction,
+    DailyReads,
+    Photo,
+    Region,
+    Tag,
+)
 
 
 def jpeg_bytes(width=64, height=48, color=(200, 30, 30)):
@@ -34,18 +44,20 @@ class UserFactory(factory.django.DjangoModelFactory):
     is_staff = True
     password = factory.django.Password("correct-horse-battery-staple")
 
+    # Subclasses name a default group with `role__default`; `role=` on a call overrides it.
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+        name = extracted or kwargs.get("default")
+        if create and name:
+            self.groups.add(Group.objects.get(name=name))
 
 
 class ReporterFactory(UserFactory):
-    role = roles.REPORTER
+    role__default = roles.REPORTER
 
 
 class EditorFactory(UserFactory):
-    role = roles.EDITOR
+    role__default = roles.EDITOR
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -140,3 +152,21 @@ class CorrectionFactory(factory.django.DjangoModelFactory):
 
     article = factory.SubFactory(ArticleFactory)
     text = "本文第二段的数据有误，已更正。"
+
+
+class ArticlePhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ArticlePhoto
+
+    article = factory.SubFactory(ArticleFactory)
+    photo = factory.SubFactory(PhotoFactory)
+    after_paragraph = 1
+
+
+class DailyReadsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DailyReads
+
+    article = factory.SubFactory(ArticleFactory)
+    day = factory.LazyFunction(lambda: timezone.localdate())
+    count = 100

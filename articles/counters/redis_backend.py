@@ -1,0 +1,166 @@
+"""The Redis counter: one atomic script per read, flushed to the database in batches.
+
+Keys, under `<prefix>:`
+- `pend`     hash article → reads not yet in the database (what pages add to view_count)
+- `pendday`  hash "article|YYYY-MM-DD" → the same reads by newsroom day (what a flush writes)
+- `batch`, `batchday`, `batchid`  the pending hashes claimed by a running flush, and its id
+- `h:<hour>` hash article → reads in that UTC hour, kept three days (hot picks, dashboard)
+- `s:<article>:<visitor>` the 30-minute "already counted" marker
+"""
+
+import time
+import uuid
+
+import redis
+
+from articles.counters.base import (
+    DEDUPE_SECONDS,
+    HOUR_BUCKET_TTL,
+    CounterUnavailable,
+    dedupe_suffix,
+    hour_start,
+    local_day,
+)
+
+# KEYS: seen marker, pend, pendday, hour bucket.
+# ARGV: article id, "article|day", dedupe seconds (0: no dedupe), bucket ttl.
+RECORD = """
+if tonumber(ARGV[3]) > 0 then
+  if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
+end
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
+redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+return 1
+"""
+
+# KEYS: pend, pendday, batch, batchday, batchid. ARGV: a new flush id.
+# An unfinished batch is resumed rather than replaced, so a crashed flush is finished first.
+CLAIM = """
+local current = redis.call('GET', KEYS[5])
+if current then return current end
+if redis.call('EXISTS', KEYS[2]) == 0 then return false end
+redis.call('RENAME', KEYS[2], KEYS[4])
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('RENAME', KEYS[1], KEYS[3]) end
+redis.call('SET', KEYS[5], ARGV[1])
+return ARGV[1]
+"""
+
+# KEYS: batch, batchday, batchid. ARGV: the flush id that was applied.
+RELEASE = """
+if redis.call('GET', KEYS[3]) == ARGV[1] then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+  return 1
+end
+return 0
+"""
+
+
+class RedisCounter:
+    name = "redis"
+    bucket_seconds = 3600
+
+    def __init__(self, url, prefix="cnt"):
+        self.redis = redis.Redis.from_url(
+            url, socket_connect_timeout=0.5, socket_timeout=2, health_check_interval=30
+        )
+        self.prefix = prefix
+        self.keys = {
+            name: f"{prefix}:{name}" for name in ("pend", "pendday", "batch", "batchday", "batchid")
+        }
+        self._record = self.redis.register_script(RECORD)
+        self._claim = self.redis.register_script(CLAIM)
+        self._release = self.redis.register_script(RELEASE)
+
+    def hour_key(self, hour_index):
+        return f"{self.prefix}:h:{hour_index}"
+
+    def record_read(self, article_id, visitor=None, now=None):
+        """Count one read unless this visitor was counted for it within the dedupe window."""
+        now = now if now is not None else time.time()
+        article_id = int(article_id)
+        keys = [
+            f"{self.prefix}:s:{dedupe_suffix(article_id, visitor or '')}",
+            self.keys["pend"],
+            self.keys["pendday"],
+            self.hour_key(int(now // 3600)),
+        ]
+        args = [
+            article_id,
+            f"{article_id}|{local_day(now).isoformat()}",
+            DEDUPE_SECONDS if visitor else 0,
+            HOUR_BUCKET_TTL,
+        ]
+        try:
+            return self._record(keys=keys, args=args) == 1
+        except redis.RedisError as exc:
+            raise CounterUnavailable(str(exc)) from exc
+
+    def pending(self, article_ids):
+        """{article_id: reads not yet in view_count}, including a batch being flushed."""
+        ids = [int(pk) for pk in article_ids]
+        if not ids:
+            return {}
+        try:
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hmget(self.keys["pend"], ids)
+                pipe.hmget(self.keys["batch"], ids)
+                waiting, flushing = pipe.execute()
+        except redis.RedisError as exc:
+            raise CounterUnavailable(str(exc)) from exc
+        result = {}
+        for pk, a, b in zip(ids, waiting, flushing, strict=True):
+            total = int(a or 0) + int(b or 0)
+            if total:
+                result[pk] = total
+        return result
+
+    def read_buckets(self, since, until=None):
+        """[(article_id, hour_start, count)] for the hours from `since` to `until` (now)."""
+        first = int(since.timestamp() // 3600)
+        last = int((until.timestamp() if until is not None else time.time()) // 3600)
+        hours = list(range(first, last + 1))
+        try:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for hour in hours:
+                    pipe.hgetall(self.hour_key(hour))
+                buckets = pipe.execute()
+        except redis.RedisError as exc:
+            raise CounterUnavailable(str(exc)) from exc
+        return [
+            (int(pk), hour_start(hour), int(count))
+            for hour, bucket in zip(hours, buckets, strict=True)
+            for pk, count in bucket.items()
+        ]
+
+    # --- flushing (see articles/counters/flush.py) ------------------------------------
+
+    def claim_batch(self):
+        """The id of the batch to flush (an unfinished one first), or None if nothing waits."""
+        keys = [self.keys[name] for name in ("pend", "pendday", "batch", "batchday", "batchid")]
+        flush_id = self._claim(keys=keys, args=[str(uuid.uuid4())])
+        return flush_id.decode() if flush_id else None
+
+    def batch_rows(self):
+        """[(article_id, day, count)] of the claimed batch."""
+        from datetime import date
+
+        rows = []
+        for field, count in self.redis.hgetall(self.keys["batchday"]).items():
+            article_id, _bar, day = field.decode().partition("|")
+            rows.append((int(article_id), date.fromisoformat(day), int(count)))
+        return rows
+
+    def release_batch(self, flush_id):
+        """Forget a batch once the database has it; a no-op for any other batch."""
+        keys = [self.keys[name] for name in ("batch", "batchday", "batchid")]
+        return self._release(keys=keys, args=[flush_id]) == 1
+
+    def waiting_total(self):
+        """Reads pending plus any claimed batch, for --dry-run and the dashboard."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hvals(self.keys["pend"])
+            pipe.hvals(self.keys["batch"])
+            waiting, flushing = pipe.execute()
+        return sum(int(v) for v in waiting) + sum(int(v) for v in flushing)

@@ -1,0 +1,36 @@
+"""The search document: one row per searchable article, kept up to date on every save.
+
+Only published, non-retracted articles have one (scheduled ones too, hidden until their
+time). Searches still go through `Article.objects.listed()`, so a document that lags behind
+an unpublish or retraction never shows a result.
+"""
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchDocument(models.Model):
+    article = models.OneToOneField(
+        "articles.Article",
+        verbose_name=_("文章"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="search_document",
+    )
+    # Copied from the article so "newest matches first" needs no join.
+    publish_at = models.DateTimeField(_("发布时间"))
+    # PostgreSQL: words and character grams weighted by field (A title, B subtitle,
+    # summary, bylines, tags and region, C body), GIN-indexed. NULL on other databases.
+    vector = SearchVectorField(_("检索向量"), null=True, editable=False)
+    # Other databases (SQLite): the same words and the normalised text, one line per
+    # weight, searched with LIKE. Empty on PostgreSQL, which does not need it.
+    text = models.TextField(_("分词文本"), blank=True, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("搜索索引")
+        verbose_name_plural = _("搜索索引")
+
+    def __str__(self):
+        return str(self.article_id)

@@ -1,0 +1,78 @@
+"""Keyset pages for article lists: stable URLs and no OFFSET, however deep the page.
+
+A page is named by the article it continues from: `?before=<µs>-<id>` lists what was
+published before that article, `?after=<µs>-<id>` what came after it (towards the newest),
+where <µs> is the article's publish time in microseconds since the epoch. Each page is one
+range scan on the (publish_at, id) index, so page 50,000 costs what page 2 costs.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.http import Http404
+
+CURSOR = re.compile(r"(\d{1,17})-(\d{1,19})")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def cursor_for(article):
+    return f"{(article.publish_at - EPOCH) // MICROSECOND}-{article.pk}"
+
+
+def parse_cursor(value):
+    """(publish_at, id) from a cursor; malformed or impossible cursors are a 404."""
+    match = CURSOR.fullmatch(value)
+    if not match:
+        raise Http404("bad page cursor")
+    try:
+        return EPOCH + int(match[1]) * MICROSECOND, int(match[2])
+    except OverflowError as exc:
+        raise Http404("bad page cursor") from exc
+
+
+@dataclass
+class KeysetPage:
+    items: list
+    newer: str = ""  # query string of the newer page; "" when there is none
+    older: str = ""
+    is_first: bool = True
+
+    @property
+    def has_other_pages(self):
+        return bool(self.newer or self.older) or not self.is_first
+
+
+def keyset_page(queryset, params, size):
+    """One page of `queryset` (listed articles) chosen by `params` (request.GET)."""
+    before, after = params.get("before"), params.get("after")
+    if before and after:
+        raise Http404("two page cursors")
+    if after:
+        at, pk = parse_cursor(after)
+        rows = list(
+            queryset.filter(publish_at__gte=at)
+            .exclude(publish_at=at, pk__lte=pk)
+            .order_by("publish_at", "id")[: size + 1]
+        )
+        items = rows[:size][::-1]
+        page = KeysetPage(items, is_first=False)
+        if items:
+            page.older = f"before={cursor_for(items[-1])}"
+        if len(rows) > size:
+            page.newer = f"after={cursor_for(items[0])}"
+    else:
+        if before:
+            at, pk = parse_cursor(before)
+            queryset = queryset.filter(publish_at__lte=at).exclude(publish_at=at, pk__gte=pk)
+        rows = list(queryset.order_by("-publish_at", "-id")[: size + 1])
+        items = rows[:size]
+        page = KeysetPage(items, is_first=not before)
+        if before and items:
+            page.newer = f"after={cursor_for(items[0])}"
+        if len(rows) > size:
+            page.older = f"before={cursor_for(items[-1])}"
+    if not page.items and not page.is_first:
+        raise Http404("no articles on this page")
+    return page

@@ -1,0 +1,120 @@
+"""Building and writing search documents from articles.
+
+`refresh_documents(ids)` is the one writer: it (re)builds the documents of the given
+articles that are searchable and deletes the others, in a fixed number of queries however
+many ids it is given. The save receivers and `rebuild_search_index` both use it.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import connection, models
+from django.db.models import Func, Prefetch, Q, Value
+from django.utils import timezone
+
+from articles.models import Article, Byline, SearchDocument
+from articles.search import text as search_text
+
+
+class DocumentVector(Func):
+    """Weighted words through the `simple` configuration, plus unweighted grams."""
+
+    template = (
+        "setweight(to_tsvector('simple'::regconfig, %s), 'A') || "
+        "setweight(to_tsvector('simple'::regconfig, %s), 'B') || "
+        "setweight(to_tsvector('simple'::regconfig, %s), 'C') || "
+        "array_to_tsvector(string_to_array(%s, ' '))"
+    )
+    output_field = SearchVectorField()
+
+    def __init__(self, a, b, c, grams):
+        super().__init__(*(Value(part, output_field=models.TextField()) for part in (a, b, c, grams)))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, part_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(part_params)
+        return self.template % tuple(parts), params
+
+
+@dataclass
+class Fields:
+    """An article's text in three weights: A title; B subtitle, summary, people, tags and
+    places; C body."""
+
+    a: str
+    b: str
+    c: str
+
+    @classmethod
+    def of(cls, article):
+        region = article.dateline_region
+        places = []
+        if region is not None:
+            places += [region.name, region.full_name]
+            if region.parent is not None:
+                places += [region.parent.name, region.parent.full_name]
+        people = [byline.author.name for byline in article.bylines.all()]
+        tags = [tag.name for tag in article.tags.all()]
+        b = " ".join([article.subtitle, article.summary, *people, *tags, *places])
+        c = search_text.html_to_text(article.body)
+        return cls(article.title, b, c[: search_text.MAX_INDEXED_CHARS])
+
+
+def build(article, vendor=None):
+    """An unsaved SearchDocument for a searchable article."""
+    fields = Fields.of(article)
+    normalized = [search_text.normalize(part) for part in (fields.a, fields.b, fields.c)]
+    words = [search_text.tokens(part) for part in normalized]
+    document = SearchDocument(article_id=article.pk, publish_at=article.publish_at)
+    if (vendor or connection.vendor) == "postgresql":
+        all_words = set().union(*words)
+        grams = set().union(*(search_text.grams(part, all_words) for part in normalized))
+        document.vector = DocumentVector(*(" ".join(w) for w in words), " ".join(sorted(grams)))
+    else:
+        document.text = "\n".join(
+            f" {' '.join(w)} | {part}" for w, part in zip(words, normalized, strict=True)
+        )
+    return document
+
+
+def searchable(now=None):
+    """Articles that get a document: published (possibly scheduled), not retracted or
+    expired. Whether a reader may see one *now* is decided at query time."""
+    now = now or timezone.now()
+    return Article.objects.filter(
+        status=Article.Status.PUBLISHED, publish_at__isnull=False, retracted_at__isnull=True
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+def with_search_fields(queryset):
+    """Everything `build` reads, in three queries however many articles."""
+    return queryset.select_related("dateline_region__parent").prefetch_related(
+        Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags"
+    )
+
+
+def write(documents):
+    """Insert or update documents in one statement."""
+    if documents:
+        SearchDocument.objects.bulk_create(
+            documents,
+            update_conflicts=True,
+            unique_fields=["article"],
+            update_fields=["publish_at", "vector", "text", "updated_at"],
+        )
+
+
+def refresh_documents(ids):
+    """Bring the documents of these articles up to date; returns how many were written."""
+    ids = set(ids)
+    if not ids:
+        return 0
+    articles = list(with_search_fields(searchable().filter(pk__in=ids)))
+    write([build(article) for article in articles])
+    stale = ids - {article.pk for article in articles}
+    if stale:
+        SearchDocument.objects.filter(pk__in=stale).delete()
+    return len(articles)

@@ -1,0 +1,1 @@
+"""Service functions for writes that matter: publishing, retraction, recommendation."""

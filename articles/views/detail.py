@@ -1,0 +1,126 @@
+"""The article page, and `article_context()`, with which the staff preview renders it too."""
+
+from datetime import timedelta
+
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.http import HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from articles import structured
+from articles.body import compose_body, dateline
+from articles.models import Article, ArticlePhoto, Byline, SiteSettings, TaggedArticle
+from articles.qr import qr_svg
+from articles.text import excerpt, plain_text, reading_minutes
+from articles.views.mixins import card_queryset
+
+PAGE_RELATED = ("dateline_region", "province", "lead_photo__photographer", "editor")
+PAGE_PREFETCHES = (
+    Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+    "tags",
+    Prefetch("inline_photos", queryset=ArticlePhoto.objects.select_related("photo__photographer")),
+    "corrections",
+)
+RELATED_COUNT = 6
+# An edit this long after publication shows an update time on the page.
+UPDATE_SHOWN_AFTER = timedelta(minutes=5)
+
+
+def page_queryset():
+    """Articles with the page's single-valued relations joined, whatever their status."""
+    return Article.objects.select_related(*PAGE_RELATED)
+
+
+def article_detail(request, pk, slug=""):
+    article = get_object_or_404(page_queryset().published(), pk=pk)
+    if slug != article.slug:
+        # Renamed titles and mistyped slugs keep working: one permanent hop to the real URL.
+        return HttpResponsePermanentRedirect(article.get_absolute_url())
+    return render(request, "articles/article_detail.html", article_context(request, article))
+
+
+def related_articles(article, tags):
+    """查看更多: the newest listed articles sharing a tag or the province, not this one."""
+    same = Q()
+    if tags:
+        tagged = TaggedArticle.objects.filter(tag__in=tags).values("content_object_id")
+        same |= Q(pk__in=tagged)
+    if article.province_id:
+        same |= Q(province_id=article.province_id)
+    if not same:
+        return []
+    found = card_queryset().filter(same).exclude(pk=article.pk).newest_first()
+    return list(found[:RELATED_COUNT])
+
+
+def article_context(request, article):
+    """Everything templates/articles/article.html needs to show `article`.
+
+    Prefetches what the page lists (bylines, tags, inline photos, corrections) unless the
+    caller did; pass an article fetched with `page_queryset()` to save the joins.
+    """
+    prefetch_related_objects([article], *PAGE_PREFETCHES)
+    site = SiteSettings.current()
+    url = site["url"] + article.get_absolute_url()
+    bylines = list(article.bylines.all())
+    writers = [b.author for b in bylines if b.role != Byline.Role.PHOTOGRAPHER]
+    tags = list(article.tags.all())
+    text = plain_text(article.body)
+    wire_dateline = dateline(article)
+    description = excerpt(article.summary or text, 120)
+    related = related_articles(article, tags)
+    lead_photo = article.lead_photo
+    image_url = structured.absolute(site["url"], lead_photo.image.url) if lead_photo else ""
+    crumbs = [(r.full_name, r.get_absolute_url()) for r in _places(article)]
+    now = timezone.now()
+    context = {
+        "article": article,
+        "bylines": bylines,
+        "writers": writers,
+        "photographers": [b.author for b in bylines if b.role == Byline.Role.PHOTOGRAPHER],
+        "tags": tags,
+        "corrections": [c for c in article.corrections.all() if c.published_at <= now],
+        "dateline": wire_dateline,
+        "body_parts": []
+        if article.is_retracted
+        else compose_body(article.body, article.inline_photos.all()),
+        "reading_minutes": reading_minutes(text),
+        "updated_at": article.updated_at
+        if article.publish_at and article.updated_at - article.publish_at > UPDATE_SHOWN_AFTER
+        else None,
+        "description": description,
+        # Only web links: the field is validated in forms, not on every write.
+        "original_link": article.original_url
+        if article.original_url.startswith(("https://", "http://"))
+        else "",
+        "related": related,
+        "shown_ids": {article.pk, *(a.pk for a in related)},
+        "site_url": site["url"],
+        "canonical_url": url,
+        "image_url": image_url,
+        "qr_svg": qr_svg(url),
+        "breadcrumbs": crumbs,
+        "breadcrumb_ld": structured.breadcrumb_list(
+            [(site["name"], "/"), *crumbs, (article.title, article.get_absolute_url())],
+            site["url"],
+        ),
+    }
+    if article.publish_at and not article.is_retracted:
+        context["article_ld"] = structured.news_article(
+            article,
+            url=url,
+            site=site,
+            writers=writers,
+            description=description,
+            image_url=image_url,
+            dateline=wire_dateline,
+        )
+    return context
+
+
+def _places(article):
+    """The province, then the dateline city when it is not the province itself."""
+    places = [article.province] if article.province_id else []
+    if article.dateline_region_id and article.dateline_region_id != article.province_id:
+        places.append(article.dateline_region)
+    return places

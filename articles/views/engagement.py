@@ -1,0 +1,114 @@
+"""Reader signals: the read beacon, 支持 (likes) and the 举报 (report) form.
+
+None of these responses is cached. The article page they belong to is cached and shared,
+so the beacon carries the page's hourly token instead of anything per visitor, and the
+like form, which has no per-visitor CSRF token, is protected by an Origin check.
+"""
+
+import base64
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from articles import ratelimit
+from articles.counters import CounterUnavailable, counting_enabled, get_counter
+from articles.counters.tokens import check_page_token
+from articles.likes import add_like
+from articles.models import Article
+from articles.reports import ReportForm, file_report
+from articles.templatetags.engagement import display_count
+from articles.visitors import is_bot, remember_visitor, visitor_key
+
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def same_origin(request):
+    """CSRF protection without a token: browsers say where a POST comes from.
+
+    Sec-Fetch-Site when the browser sends it, otherwise Origin, otherwise Referer; a POST
+    with none of them (no browser sends that) is refused.
+    """
+    if request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return True
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    if not source or source == "null":
+        return False
+    parts = urlsplit(source)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return origin == f"{request.scheme}://{request.get_host()}" or (
+        origin in settings.CSRF_TRUSTED_ORIGINS
+    )
+
+
+@never_cache
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def beacon(request, pk):
+    """Count one read: POST from engagement.js, or GET for the <noscript> pixel."""
+    done = HttpResponse(PIXEL, content_type="image/gif") if request.method == "GET" else None
+    done = done or HttpResponse(status=204)
+    if not check_page_token(pk, request.GET.get("t", "")):
+        return HttpResponseForbidden(_("页面令牌无效或已过期。"))
+    if not counting_enabled() or is_bot(request):
+        return done
+    refused = ratelimit.check(request, "beacon", limit=120, window=60)
+    if refused is not None:
+        return refused
+    try:
+        get_counter().record_read(pk, visitor_key(request))
+    except CounterUnavailable:
+        response = HttpResponse(status=503)
+        response["Retry-After"] = "60"
+        return response
+    return done
+
+
+@csrf_exempt  # the page holding the form is shared; same_origin() below is the CSRF check
+@require_POST
+def like(request, pk):
+    """Add the visitor's 支持: JSON for fetch(), a redirect back for the plain form."""
+    if not same_origin(request):
+        return HttpResponseForbidden(_("请从本站页面提交。"))
+    article = get_object_or_404(Article.objects.published().only("pk", "slug"), pk=pk)
+    refused = ratelimit.check(request, "like", limit=30, window=60)
+    if refused is not None:
+        return refused
+    created, count = add_like(article.pk, visitor_key(request))
+    if "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse(
+            {"liked": True, "created": created, "count": count, "display": display_count(count)}
+        )
+    else:
+        # The message cookie also makes the next page view skip the shared page cache,
+        # so the reader sees the new count at once.
+        messages.success(request, _("感谢支持！") if created else _("您已经支持过了。"))
+        response = redirect(f"{article.get_absolute_url()}#engagement", permanent=False)
+        response.status_code = 303
+    return remember_visitor(request, response)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report(request, pk):
+    """The 举报 form; a filed report goes to the editors' moderation queue."""
+    article = get_object_or_404(Article.objects.published().only("pk", "title", "slug"), pk=pk)
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        refused = ratelimit.check(request, "report", 5, 3600, key=visitor_key)
+        if refused is not None:
+            return refused
+        if form.is_valid():
+            data = form.cleaned_data
+            file_report(article, visitor_key(request), data["reason"], data["detail"])
+            messages.success(request, _("举报已收到，编辑会尽快核实处理。"))
+            response = redirect(article.get_absolute_url(), permanent=False)
+            response.status_code = 303
+            return remember_visitor(request, response)
+    return render(request, "articles/report_form.html", {"article": article, "form": form})

@@ -1,0 +1,1 @@
+"""Benchmarks at scale: data generator, latency, throughput (`python -m bench`)."""
