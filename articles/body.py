@@ -120,9 +120,7 @@ def compose_body(body, inline_photos=()):
     # "(完)" ends the last paragraph, unless photos follow it: then it stands after them.
     end = format_html('<span class="end-mark">{}</span>', _("(完)"))
     closed = (
-        bool(blocks)
-        and not photos_after.get(len(blocks))
-        and _append_to_paragraph(blocks[-1], end)
+        bool(blocks) and not photos_after.get(len(blocks)) and _append_to_paragraph(blocks[-1], end)
     )
     if closed:
         blocks[-1] = closed
@@ -134,6 +132,7 @@ def compose_body(body, inline_photos=()):
         parts.append(BodyPart(html=format_html('<p class="end">{}</p>', end)))
     return parts
 
+
 def dateline(article):
     """中新网杭州1月16日电: source, dateline place and date (the publish day if none is set)."""
     day = article.dateline_date or (article.publish_at and china_time(article.publish_at).date())
@@ -142,4 +141,3 @@ def dateline(article):
         "place": article.dateline_region.name if article.dateline_region_id else "",
         "date": month_day(day) if day else "",
     }
-

@@ -32,21 +32,48 @@ BUCKET_SECONDS = 60
 STORED_HEADERS = ("Content-Type", "Content-Language", "Link", "X-Robots-Tag")
 
 
+# Each process remembers the version this long: a page hit then costs one cache round trip
+# instead of two, and another process's bump still shows within a second.
+VERSION_MEMO_SECONDS = 1.0
+_memo = (0, 0.0)  # (version, monotonic time it expires)
+
+
+def _remember(version):
+    global _memo
+    _memo = (version, time.monotonic() + VERSION_MEMO_SECONDS)
+    return version
+
+
+def forget_version():
+    """Drop this process's remembered version (after the cache itself was cleared)."""
+    global _memo
+    _memo = (0, 0.0)
+
+
+def _fresh_start():
+    # A lost version key (eviction, a cleared cache) restarts above any earlier number.
+    return int(time.time() * 1000)
+
+
 def content_version():
+    version, expires = _memo
+    if version and time.monotonic() < expires:
+        return version
     version = cache.get(VERSION_KEY)
     if version is None:
         # add() so that concurrent first readers agree on one starting value.
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY) or 1
-    return version
+        cache.add(VERSION_KEY, _fresh_start(), timeout=None)
+        version = cache.get(VERSION_KEY) or _fresh_start()
+    return _remember(version)
 
 
 def bump_content_version():
     try:
-        return cache.incr(VERSION_KEY)
+        version = cache.incr(VERSION_KEY)
     except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
-        return 2
+        version = max(_fresh_start(), _memo[0] + 1)
+        cache.set(VERSION_KEY, version, timeout=None)
+    return _remember(version)
 
 
 def current_bucket(now=None):

@@ -18,7 +18,7 @@ from articles.views.detail import article_context, page_queryset
 
 SALT = "articles.preview"
 # The reader's article page, rendered with the reader's own context builder.
-TEMPLATE = "articles/article.html"
+TEMPLATE = "articles/article_detail.html"
 
 
 def preview_token(article):

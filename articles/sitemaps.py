@@ -140,9 +140,7 @@ def sitemap_root(request):
     if not _is_large():
         return sitemap_views.sitemap(request, _sections(by_month=False))
     sections = _sections(by_month=True) | {"news": NewsSitemap()}
-    return sitemap_views.index(
-        request, sections, sitemap_url_name="articles:sitemap_section"
-    )
+    return sitemap_views.index(request, sections, sitemap_url_name="articles:sitemap_section")
 
 
 def sitemap_section(request, section):

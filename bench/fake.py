@@ -136,7 +136,7 @@ class Lookups:
 
     def __post_init__(self):
         self.writer_weights = zipf_weights(len(self.writer_ids), 0.8)
-        self.tag_weights = zipf_weights(len(self.tag_ids), 1.0)
+        self.tag_weights = zipf_weights(len(self.tag_ids), 0.8)
         self.region_weights = zipf_weights(len(self.regions), 0.7)
 
 

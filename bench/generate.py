@@ -191,16 +191,16 @@ def load_articles(url, total, lookups, seed, workers):
     counts = {}
     context = multiprocessing.get_context("fork")
     bar = tqdm(total=total, unit="art", disable=not sys.stderr.isatty(), smoothing=0.1)
-    next_log = 0.1
+    loaded, next_log = 0, 0.1
     with context.Pool(workers, _init_worker, (url, lookups, seed)) as pool:
         for done, chunk_counts in pool.imap_unordered(_load_chunk, chunks):
             bar.update(done)
+            loaded += done
             for key, value in chunk_counts.items():
                 counts[key] = counts.get(key, 0) + value
-            if not bar.disable:
-                continue
-            if bar.n / total >= next_log:
-                log(f"  {bar.n:,}/{total:,} articles")
+            if bar.disable and loaded / total >= next_log:
+                # Without a terminal (a background run), a log line per tenth instead.
+                log(f"  {loaded:,}/{total:,} articles")
                 next_log += 0.1
     bar.close()
     return counts
@@ -209,10 +209,8 @@ def load_articles(url, total, lookups, seed, workers):
 # --- the whole load --------------------------------------------------------------------
 
 
-def generate(url, total, seed=1, workers=2, reset=False):
+def generate(url, total, seed=1, workers=2, reset=False, search=True):
     """Load `total` articles into the database at `url`; returns the timings dict."""
-    from django.core.management import call_command
-
     from bench import fake, pgload, search_fill
 
     if "bench" not in pgload.database_name(url):
@@ -225,6 +223,8 @@ def generate(url, total, seed=1, workers=2, reset=False):
     if not reset and isinstance(state, dict) and state.get("complete") and all(
         state.get(k) == v for k, v in wanted.items()
     ):
+        if search and "documents" not in (state.get("search") or {}):
+            return add_search(url, total, workers, state)
         log(f"{pgload.database_name(url)} already holds this load ({total:,} articles); --reset to redo")
         return state
     timings, started = {}, time.monotonic()
@@ -236,7 +236,7 @@ def generate(url, total, seed=1, workers=2, reset=False):
 
     t = time.monotonic()
     pgload.recreate_database(url)
-    call_command("migrate", skip_checks=True, verbosity=0, interactive=False)
+    call_command_migrate()
     t = phase("migrate", t)
     now = time.time()
     with pgload.connect(url) as conn:
@@ -254,7 +254,7 @@ def generate(url, total, seed=1, workers=2, reset=False):
     t = phase("indexes and keys", t)
     with pgload.connect(url) as conn:
         pgload.reset_sequences(conn, BIG_TABLES + SMALL_TABLES)
-    searched = search_fill.fill(url, total, workers)
+    searched = search_fill.fill(url, total, workers) if search else {"skipped": "--no-search"}
     t = phase("search documents", t)
     with pgload.connect(url) as conn:
         # VACUUM sets the visibility map, so count queries can use index-only scans.
@@ -273,6 +273,30 @@ def generate(url, total, seed=1, workers=2, reset=False):
         conn.execute("INSERT INTO bench_load (info) VALUES (%s)", [json.dumps(info)])
     log(f"loaded {total:,} articles in {timings['total']} s: {counts}")
     return info
+
+
+def add_search(url, total, workers, state):
+    """Fill the search documents of a load that was made without them."""
+    from bench import pgload, search_fill
+
+    call_command_migrate()
+    started = time.monotonic()
+    searched = search_fill.fill(url, total, workers)
+    log(f"search documents: {round(time.monotonic() - started, 1)} s: {searched}")
+    with pgload.connect(url) as conn:
+        conn.execute("VACUUM (ANALYZE) articles_searchdocument")
+    state = state | {"search": searched}
+    state["timings"] = state.get("timings", {}) | {"search documents": searched.get("build_s")}
+    with pgload.connect(url) as conn:
+        conn.execute("INSERT INTO bench_load (info) VALUES (%s)", [json.dumps(state)])
+    return state
+
+
+def call_command_migrate():
+    """Apply migrations added since the load (a new index, the search table…)."""
+    from django.core.management import call_command
+
+    call_command("migrate", skip_checks=True, verbosity=0, interactive=False)
 
 
 def dry_run(total, seed):
@@ -304,6 +328,7 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2, help="parallel COPY processes")
     parser.add_argument("--reset", action="store_true", help="drop and reload even if loaded")
     parser.add_argument("--dry-run", action="store_true", help="show samples, write nothing")
+    parser.add_argument("--no-search", action="store_true", help="leave search documents empty")
     parser.add_argument("--json", help="also write the load's record to this file")
     args = parser.parse_args(argv)
     if args.articles < 1:
@@ -313,7 +338,9 @@ def main(argv=None):
         dry_run(args.articles, args.seed)
         return
     setup_django(args.database_url)
-    info = generate(args.database_url, args.articles, args.seed, args.workers, args.reset)
+    info = generate(
+        args.database_url, args.articles, args.seed, args.workers, args.reset, not args.no_search
+    )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(info, handle, ensure_ascii=False, indent=2)

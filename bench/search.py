@@ -55,7 +55,7 @@ QUERIES = [
 
 def percentile(values, fraction):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def sizes(url):
@@ -110,8 +110,7 @@ def report(info, sized, timings, found):
         )
     mb = {k: v / 2**20 for k, v in sized.items() if v is not None}
     lines.append(
-        "sizes (MiB): "
-        + ", ".join(f"{k.removesuffix('_bytes')} {v:,.0f}" for k, v in mb.items())
+        "sizes (MiB): " + ", ".join(f"{k.removesuffix('_bytes')} {v:,.0f}" for k, v in mb.items())
     )
     every = [s for _, runs in timings.values() for s in runs]
     lines.append(
@@ -119,9 +118,9 @@ def report(info, sized, timings, found):
         f"p95 {percentile(every, 0.95) * 1000:.1f} ms, max {max(every) * 1000:.1f} ms"
     )
     for key, (kind, runs) in timings.items():
+        p50, p95 = statistics.median(runs) * 1000, percentile(runs, 0.95) * 1000
         lines.append(
-            f"  {kind:12} {key:22} {found[key]:>5} hits  "
-            f"p50 {statistics.median(runs) * 1000:7.1f} ms  p95 {percentile(runs, 0.95) * 1000:7.1f} ms"
+            f"  {kind:12} {key:22} {found[key]:>5} hits  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
         )
     return "\n".join(lines)
 
@@ -159,8 +158,10 @@ def main(argv=None):
             "sizes": sized,
             "p50_ms": percentile(every, 0.5) * 1000,
             "p95_ms": percentile(every, 0.95) * 1000,
-            "queries": {k: {"kind": kind, "hits": found[k], "runs_ms": [s * 1000 for s in runs]}
-                        for k, (kind, runs) in timings.items()},
+            "queries": {
+                k: {"kind": kind, "hits": found[k], "runs_ms": [s * 1000 for s in runs]}
+                for k, (kind, runs) in timings.items()
+            },
         }
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(figures, handle, ensure_ascii=False, indent=2)

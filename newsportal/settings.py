@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "newsportal.headers.ContentSecurityPolicyMiddleware",
     "newsportal.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: decides from the cookies alone whether reads may use a replica.
+    "newsportal.replica_middleware.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,6 +142,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+# Read replicas (newsportal.db_router): public GET pages read from a healthy replica at most
+# DATABASE_REPLICA_MAX_LAG seconds behind; editors and anyone who just wrote read the primary.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASE_REPLICAS.append(f"replica{_number}")
+    DATABASES[f"replica{_number}"] = dj_database_url.parse(
+        _url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+    ) | {"OPTIONS": {"connect_timeout": 2}, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["newsportal.db_router.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG = float(env("DATABASE_REPLICA_MAX_LAG", "10"))
+DATABASE_REPLICA_CHECK_SECONDS = float(env("DATABASE_REPLICA_CHECK_SECONDS", "5"))
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -346,7 +360,7 @@ RATE_LIMITS = {
     for scope, default in {
         "beacon": "120/60",
         "like": "30/60",
-        "report": "5/600",
+        "report": "5/3600",
         "search": "30/60",
         "login": "20/300",
     }.items()

@@ -43,7 +43,7 @@ def change_form_data(response, **changes):
     """The POST a browser would send for the admin form in `response`, with `changes`."""
     data = {}
     _form_data(response.context["adminform"].form, data)
-    for inline in response.context["inline_admin_formsets"]:
+    for inline in response.context.get("inline_admin_formsets", []):
         formset = inline.formset
         _form_data(formset.management_form, data)
         for form in formset.forms:

@@ -190,3 +190,29 @@ def test_hot_reads_fall_back_to_daily_rows_without_hourly_buckets(settings, redi
     article = ArticleFactory()
     DailyReads.objects.create(article=article, day=timezone.localdate(), count=5)
     assert hot.rank_hot_reads(timezone.now(), 10) == [article]
+
+
+def test_a_bump_in_another_process_shows_within_a_second(monkeypatch):
+    """Each process remembers the version for a second, saving a round trip per page."""
+    import time as real_time
+    from types import SimpleNamespace
+
+    from django.core.cache import cache
+
+    version = content_version()
+    cache.incr(caching.VERSION_KEY)  # what another worker's bump does
+    assert content_version() == version
+    later = real_time.monotonic() + caching.VERSION_MEMO_SECONDS + 0.1
+    monkeypatch.setattr(
+        caching, "time", SimpleNamespace(time=real_time.time, monotonic=lambda: later)
+    )
+    assert content_version() == version + 1
+
+
+def test_a_lost_version_key_never_goes_back_to_an_old_number():
+    from django.core.cache import cache
+
+    caching.bump_content_version()
+    before = content_version()
+    cache.delete(caching.VERSION_KEY)  # evicted, or a cleared cache
+    assert caching.bump_content_version() > before

@@ -8,9 +8,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from articles.counters import get_counter
+from articles.counters import RateLimited, get_counter, upsert
 from articles.counters import flush as flush_module
-from articles.counters import upsert
 from articles.counters.db_backend import DatabaseCounter
 from articles.counters.redis_backend import RedisCounter
 from articles.counters.tokens import check_page_token, page_token
@@ -129,6 +128,19 @@ def test_redis_counter_keeps_reads_pending_until_flushed(redis_counter):
     assert totals(article) == (5, 5)
     assert redis_counter.pending([article.pk]) == {}
     assert CounterFlush.objects.get().reads == 5
+
+
+def test_redis_counter_applies_the_rate_limit_in_the_same_call(redis_counter):
+    """Over the limit nothing is counted and the wait until the window resets is given."""
+    article = ArticleFactory()
+    limit = ("client-a", 2, 60)
+    assert redis_counter.record_read(article.pk, "1" * 32, rate_limit=limit)
+    assert redis_counter.record_read(article.pk, "2" * 32, rate_limit=limit)
+    with pytest.raises(RateLimited) as refused:
+        redis_counter.record_read(article.pk, "3" * 32, rate_limit=limit)
+    assert 1 <= refused.value.retry_after <= 60
+    assert redis_counter.record_read(article.pk, "4" * 32, rate_limit=("client-b", 2, 60))
+    assert redis_counter.pending([article.pk]) == {article.pk: 3}
 
 
 def test_redis_read_buckets_are_hourly(redis_counter):

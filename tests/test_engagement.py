@@ -373,3 +373,67 @@ def test_articles_table_is_untouched_by_reads_of_deleted_articles():
     url = beacon_url(article)
     Article.objects.filter(pk=article.pk).delete()
     assert reader().post(url).status_code == 204
+
+
+# --- the WSGI fast path ---------------------------------------------------------------------
+
+
+def wsgi_call(app, path, method="POST", query="", ua=BROWSER, ip="203.0.113.5"):
+    import io
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "REMOTE_ADDR": ip,
+        "HTTP_USER_AGENT": ua,
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+    }
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body
+
+
+def test_wsgi_fast_path_counts_like_the_view_and_passes_everything_else_on():
+    """The beacon answered before Django's middleware follows the same rules as the view."""
+    from articles.counters.wsgi import BeaconFastPath
+
+    def django_app(environ, start_response):
+        start_response("200 OK", [])
+        return [b"django"]
+
+    app = BeaconFastPath(django_app)
+    article = ArticleFactory()
+    path = reverse("articles:beacon", args=[article.pk])
+    query = f"t={page_token(article.pk)}"
+    assert wsgi_call(app, path, query=query)[0] == "204 No Content"
+    assert wsgi_call(app, path, query=query)[0] == "204 No Content"  # same visitor
+    status, headers, body = wsgi_call(app, path, "GET", query + "&nojs=1", ip="203.0.113.6")
+    assert (status, headers["Content-Type"], body[:4]) == ("200 OK", "image/gif", b"GIF8")
+    assert headers["Cache-Control"] == "no-store"
+    assert wsgi_call(app, path, query=query, ua="curl/8.5")[0] == "204 No Content"
+    assert wsgi_call(app, path, query="t=bad")[0] == "403 Forbidden"
+    assert reads(article) == 2
+    assert wsgi_call(app, "/", "GET")[2] == b"django"
+    assert wsgi_call(app, path + "x/", query=query)[2] == b"django"
+
+
+def test_wsgi_fast_path_answers_429_with_retry_after(settings):
+    from articles.counters.wsgi import BeaconFastPath
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "beacon": (1, 60)}
+    app = BeaconFastPath(lambda environ, start_response: [])
+    first, second = ArticleFactory(), ArticleFactory()
+    for article, expected in ((first, "204 No Content"), (second, "429 Too Many Requests")):
+        path = reverse("articles:beacon", args=[article.pk])
+        status, headers, _body = wsgi_call(app, path, query=f"t={page_token(article.pk)}")
+        assert status == expected
+    assert int(headers["Retry-After"]) >= 1

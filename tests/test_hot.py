@@ -9,6 +9,7 @@ from articles import hot
 from articles.caching import bump_content_version
 from articles.models import Article
 from articles.text import china_time
+from tests import reader_data
 from tests.factories import ArticleFactory, DailyReadsFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,10 @@ def test_hot_reads_fall_back_to_the_last_week_when_the_day_was_quiet():
     assert hot.hot_reads(10) == [recent, last_week]
 
 
-def test_hot_reads_cost_one_query_whatever_the_archive_size(django_assert_num_queries):
+def test_hot_reads_cost_one_query_whatever_the_archive_size(
+    django_assert_num_queries, monkeypatch
+):
+    reader_data.freeze_cache_minute(monkeypatch)
     for story in ArticleFactory.create_batch(40):
         for back in range(3):
             DailyReadsFactory(article=story, day=today() - timedelta(days=back), count=back + 1)
@@ -81,7 +85,8 @@ def test_recommended_lists_editors_picks_first_then_the_most_liked_of_three_days
     assert hot.recommended(10) == [pick, liked, less_liked]
 
 
-def test_a_change_in_content_refreshes_the_cached_lists_at_once():
+def test_a_change_in_content_refreshes_the_cached_lists_at_once(monkeypatch):
+    reader_data.freeze_cache_minute(monkeypatch)
     """Publishing, retracting or recommending bumps the content version (the services do)."""
     story = ArticleFactory()
     assert hot.recommended(10) == []

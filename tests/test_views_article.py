@@ -243,10 +243,11 @@ def rich_story(extra):
 
 @pytest.mark.parametrize("extra", [0, 5], ids=["small", "large"])
 def test_article_page_queries_do_not_grow_with_tags_bylines_photos_or_corrections(
-    client, django_assert_num_queries, extra
+    client, django_assert_num_queries, monkeypatch, extra
 ):
     """Six queries with warm sidebar caches: article (with its joins), bylines, tags,
     inline photos, corrections and related articles."""
+    reader_data.freeze_cache_minute(monkeypatch)
     warm_up = ArticleFactory()
     client.get(warm_up.get_absolute_url())  # fills the sidebar and site-settings caches
     ArticleFactory.create_batch(3 + extra * 4, tag_names=["标签0"])

@@ -10,7 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, Region
+from articles.caching import bump_content_version
 from articles.paging import cursor_for
+from tests import reader_data
 from tests.factories import (
     ArticleFactory,
     ArticlePhotoFactory,
@@ -92,7 +94,8 @@ def test_home_query_count_does_not_grow_with_the_archive(
 # --- latest and keyset paging -------------------------------------------------------
 
 
-def test_latest_pages_by_keyset_with_stable_cursor_urls_and_no_offset(client):
+def test_latest_pages_by_keyset_with_stable_cursor_urls_and_no_offset(client, monkeypatch):
+    reader_data.freeze_cache_minute(monkeypatch)
     stories = aged(45)
     first = client.get("/latest/")
     assert titles(first) == [s.title for s in stories[:20]]
@@ -106,8 +109,6 @@ def test_latest_pages_by_keyset_with_stable_cursor_urls_and_no_offset(client):
 
     # A new story does not shift what a cursor page lists: its URL is stable.
     ArticleFactory(title="刚刚发布")
-    from articles.caching import bump_content_version
-
     bump_content_version()
     assert titles(client.get(f"/latest/?{older}")) == [s.title for s in stories[20:40]]
 
@@ -135,7 +136,10 @@ def test_bad_or_empty_cursor_pages_are_404_not_500(client, query):
     assert client.get(f"/latest/?{query}").status_code == 404
 
 
-def test_latest_query_count_is_the_same_on_a_deep_page(client, django_assert_num_queries):
+def test_latest_query_count_is_the_same_on_a_deep_page(
+    client, django_assert_num_queries, monkeypatch
+):
+    reader_data.freeze_cache_minute(monkeypatch)
     stories = aged(50)
     client.get("/latest/")  # warms site settings and the sidebars
     with django_assert_num_queries(1):

@@ -26,9 +26,7 @@ class ArticleAdminForm(forms.ModelForm):
         max_length=500,
         help_text=_("新建标签，用逗号分隔；已有标签请在上面的“标签”里搜索选择。"),
     )
-    confirm_warnings = forms.BooleanField(
-        label=_("已核对发布检查的警告，确认发布"), required=False
-    )
+    confirm_warnings = forms.BooleanField(label=_("已核对发布检查的警告，确认发布"), required=False)
 
     # Set per request by ArticleAdmin.get_form.
     user = None
@@ -36,7 +34,29 @@ class ArticleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = "__all__"
+        # ArticleAdmin narrows these per role (read-only fields drop out).
+        fields = [
+            "title",
+            "subtitle",
+            "slug",
+            "summary",
+            "body",
+            "source",
+            "dateline_region",
+            "dateline_date",
+            "editor",
+            "lead_photo",
+            "tags",
+            "status",
+            "publish_at",
+            "expires_at",
+            "recommended_until",
+            "is_reprint",
+            "original_source",
+            "original_title",
+            "original_author",
+            "original_url",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,7 +138,3 @@ class ArticleAdminForm(forms.ModelForm):
                     code="publication_warnings",
                 ),
             )
-
-
-
-

@@ -25,7 +25,7 @@ from articles.admin.actions import PublishingActions
 from articles.admin.article_form import ArticleAdminForm
 from articles.admin.filters import AuthorFilter, ProvinceFilter, TagFilter
 from articles.admin.inlines import ArticlePhotoInline, BylineInline, CorrectionInline
-from articles.admin.mixins import BumpsContentVersion, thumbnail
+from articles.admin.mixins import thumbnail
 from articles.admin.permissions import ArticlePermissions, EditConflict
 from articles.admin.stats import ReadsChartMixin
 from articles.models import Article, Byline, Report, Tag
@@ -38,7 +38,7 @@ class ArticleChangeList(ChangeList):
     """Bylines, tags and open reports for a whole page in three extra queries."""
 
     def get_queryset(self, request, exclude_parameters=None):
-        queryset = super().get_queryset(request, exclude_parameters)
+        queryset = super().get_queryset(request, exclude_parameters).defer("body")
         queryset = queryset.prefetch_related(
             Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags"
         )
@@ -57,7 +57,6 @@ class ArticleChangeList(ChangeList):
 
 @admin.register(Article)
 class ArticleAdmin(
-    BumpsContentVersion,
     ArticlePermissions,
     PublishingActions,
     ReadsChartMixin,
@@ -169,6 +168,11 @@ class ArticleAdmin(
                 label=db_field.verbose_name,
                 widget=AutocompleteSelectMultiple(db_field, self.admin_site),
             )
+        if db_field.name == "body" and "ListItem" not in db_field.config["extensions"]:
+            # The editor refuses to start with lists but no ListItem node ("No node type
+            # 'listItem'"); <li> is already in the sanitiser's allowlist.
+            extensions = {**db_field.config["extensions"], "ListItem": True}
+            kwargs["config"] = {**db_field.config, "extensions": extensions}
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # --- list columns -------------------------------------------------------------------
@@ -271,4 +275,3 @@ class ArticleAdmin(
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("dateline_date", timezone.localdate())
         return initial
-

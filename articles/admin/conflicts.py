@@ -83,11 +83,12 @@ def conflict_message(article_pk, base_version, current_version, field_names, min
     )
     if rows:
         changes = format_html(
-            "<ul class=\"np-conflict\">{}</ul>",
-            format_html_join(
-"", "<li><strong>{}</strong>：{} → {}</li>", rows),
+            '<ul class="np-conflict">{}</ul>',
+            format_html_join("", "<li><strong>{}</strong>：{} → {}</li>", rows),
         )
     else:
-        changes = format_html("<p>{}</p>", _("对方修改的是您无权编辑的字段，或署名、标签、正文图片等关联内容。"))
+        changes = format_html(
+            "<p>{}</p>", _("对方修改的是您无权编辑的字段，或署名、标签、正文图片等关联内容。")
+        )
     advice = _("您的修改尚未保存。请核对对方的改动；再次点击保存将以您的版本为准。")
     return format_html("{}{}<p>{}</p>", intro, changes, advice)

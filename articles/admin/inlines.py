@@ -18,14 +18,10 @@ class FollowsArticle:
         return super().has_add_permission(request, obj) and self._article_editable(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._article_editable(
-            request, obj
-        )
+        return super().has_change_permission(request, obj) and self._article_editable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._article_editable(
-            request, obj
-        )
+        return super().has_delete_permission(request, obj) and self._article_editable(request, obj)
 
 
 class BylineInline(FollowsArticle, admin.TabularInline):

@@ -1,33 +1,11 @@
-"""Behaviour shared by the newsroom's admin classes."""
+"""Small pieces shared by the newsroom's admin classes.
+
+Cache invalidation after admin writes needs nothing here: articles.invalidation bumps the
+content version on every save or delete of a content model.
+"""
 
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils.html import format_html
-
-from articles.caching import bump_content_version
-
-
-def bump_after_commit():
-    transaction.on_commit(bump_content_version, robust=True)
-
-
-class BumpsContentVersion:
-    """Any admin write makes every cached public page stale once it commits.
-
-    Names, captions and settings all appear on reader pages, so every model counts.
-    """
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        bump_after_commit()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        bump_after_commit()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        bump_after_commit()
 
 
 def _thumbnail_url(photo):

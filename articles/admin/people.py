@@ -3,12 +3,11 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from articles.admin.mixins import BumpsContentVersion
 from articles.models import Author
 
 
 @admin.register(Author)
-class AuthorAdmin(BumpsContentVersion, admin.ModelAdmin):
+class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "is_reporter", "is_photographer", "is_editor", "user"]
     list_filter = ["is_reporter", "is_photographer", "is_editor"]
     list_select_related = ["user"]

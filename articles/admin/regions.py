@@ -2,12 +2,11 @@
 
 from django.contrib import admin
 
-from articles.admin.mixins import BumpsContentVersion
 from articles.models import Region
 
 
 @admin.register(Region)
-class RegionAdmin(BumpsContentVersion, admin.ModelAdmin):
+class RegionAdmin(admin.ModelAdmin):
     list_display = ["name", "full_name", "kind", "parent", "slug"]
     list_filter = ["kind"]
     list_select_related = ["parent"]

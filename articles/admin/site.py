@@ -5,12 +5,11 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from articles.admin.mixins import BumpsContentVersion
 from articles.models import SiteSettings
 
 
 @admin.register(SiteSettings)
-class SiteSettingsAdmin(BumpsContentVersion, admin.ModelAdmin):
+class SiteSettingsAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["site_name"]}),
         (_("备案与许可"), {"fields": ["icp_number", "news_license_number"]}),

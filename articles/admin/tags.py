@@ -4,12 +4,11 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from articles.admin.mixins import BumpsContentVersion
 from articles.models import Tag
 
 
 @admin.register(Tag)
-class TagAdmin(BumpsContentVersion, admin.ModelAdmin):
+class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name", "slug"]
     ordering = ["name"]

@@ -14,9 +14,15 @@ import threading
 
 from django.conf import settings
 
-from articles.counters.base import DEDUPE_SECONDS, CounterUnavailable
+from articles.counters.base import DEDUPE_SECONDS, CounterUnavailable, RateLimited
 
-__all__ = ["DEDUPE_SECONDS", "CounterUnavailable", "counting_enabled", "get_counter"]
+__all__ = [
+    "DEDUPE_SECONDS",
+    "CounterUnavailable",
+    "RateLimited",
+    "counting_enabled",
+    "get_counter",
+]
 
 _lock = threading.Lock()
 _counters = {}

@@ -15,6 +15,14 @@ class CounterUnavailable(Exception):
     """The counter's store cannot be reached; callers degrade instead of failing the page."""
 
 
+class RateLimited(Exception):
+    """The client is over its read-beacon limit; `retry_after` is in seconds."""
+
+    def __init__(self, retry_after):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 @functools.lru_cache(maxsize=64)
 def _local_day_of_slot(slot):
     moment = datetime.fromtimestamp(slot * 900, tz=UTC)

@@ -9,7 +9,14 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 
-from articles.counters.base import DEDUPE_SECONDS, day_start, dedupe_suffix, local_day
+from articles import ratelimit
+from articles.counters.base import (
+    DEDUPE_SECONDS,
+    RateLimited,
+    day_start,
+    dedupe_suffix,
+    local_day,
+)
 from articles.counters.upsert import add_one_read
 from articles.models import DailyReads
 
@@ -21,9 +28,17 @@ class DatabaseCounter:
     def __init__(self, prefix="cnt"):
         self.prefix = prefix
 
-    def record_read(self, article_id, visitor=None, now=None):
-        """Count one read unless this visitor was counted for it within the dedupe window."""
+    def record_read(self, article_id, visitor=None, now=None, rate_limit=None):
+        """Count one read unless this visitor was counted for it within the dedupe window.
+
+        `rate_limit` = (client key, limit, window) is checked first, in the cache.
+        """
         now = now if now is not None else time.time()
+        if rate_limit is not None:
+            client, limit, window = rate_limit
+            allowed, retry_after = ratelimit.hit("beacon", client, limit, window)
+            if not allowed:
+                raise RateLimited(retry_after)
         if visitor and not cache.add(
             f"{self.prefix}:s:{dedupe_suffix(article_id, visitor)}", 1, DEDUPE_SECONDS
         ):

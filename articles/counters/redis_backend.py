@@ -17,21 +17,28 @@ from articles.counters.base import (
     DEDUPE_SECONDS,
     HOUR_BUCKET_TTL,
     CounterUnavailable,
+    RateLimited,
     dedupe_suffix,
     hour_start,
     local_day,
 )
 
-# KEYS: seen marker, pend, pendday, hour bucket.
-# ARGV: article id, "article|day", dedupe seconds (0: no dedupe), bucket ttl.
+# KEYS: rate-limit window, seen marker, pend, pendday, hour bucket.
+# ARGV: limit (0: none), window seconds, article id, "article|day", dedupe seconds (0: none),
+# bucket ttl. Returns -1 when rate limited, 0 for a repeat read, 1 for a counted read.
 RECORD = """
-if tonumber(ARGV[3]) > 0 then
-  if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
+if tonumber(ARGV[1]) > 0 then
+  local hits = redis.call('INCR', KEYS[1])
+  if hits == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2] + 1) end
+  if hits > tonumber(ARGV[1]) then return -1 end
 end
-redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
-redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
-redis.call('EXPIRE', KEYS[4], ARGV[4])
+if tonumber(ARGV[5]) > 0 then
+  if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[5]) then return 0 end
+end
+redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+redis.call('HINCRBY', KEYS[4], ARGV[4], 1)
+redis.call('HINCRBY', KEYS[5], ARGV[3], 1)
+redis.call('EXPIRE', KEYS[5], ARGV[6])
 return 1
 """
 
@@ -76,26 +83,38 @@ class RedisCounter:
     def hour_key(self, hour_index):
         return f"{self.prefix}:h:{hour_index}"
 
-    def record_read(self, article_id, visitor=None, now=None):
-        """Count one read unless this visitor was counted for it within the dedupe window."""
+    def record_read(self, article_id, visitor=None, now=None, rate_limit=None):
+        """Count one read unless this visitor was counted for it within the dedupe window.
+
+        `rate_limit` = (client key, limit, window) checks a fixed-window limit in the same
+        atomic call (one round trip per beacon); a refused read raises RateLimited.
+        """
         now = now if now is not None else time.time()
         article_id = int(article_id)
+        client, limit, window = rate_limit or ("", 0, 60)
+        window_start = int(now) - int(now) % window
         keys = [
+            f"{self.prefix}:rl:{client}:{window_start}",
             f"{self.prefix}:s:{dedupe_suffix(article_id, visitor or '')}",
             self.keys["pend"],
             self.keys["pendday"],
             self.hour_key(int(now // 3600)),
         ]
         args = [
+            limit,
+            window,
             article_id,
             f"{article_id}|{local_day(now).isoformat()}",
             DEDUPE_SECONDS if visitor else 0,
             HOUR_BUCKET_TTL,
         ]
         try:
-            return self._record(keys=keys, args=args) == 1
+            outcome = self._record(keys=keys, args=args)
         except redis.RedisError as exc:
             raise CounterUnavailable(str(exc)) from exc
+        if outcome == -1:
+            raise RateLimited(window_start + window - int(now))
+        return outcome == 1
 
     def pending(self, article_ids):
         """{article_id: reads not yet in view_count}, including a batch being flushed."""

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 
 from articles.demo import text
@@ -35,7 +36,7 @@ from articles.regions import load_regions, resolve_place
 
 PREFIX = "demo:"
 SEED = 2026
-PHOTO_SIZE = (960, 640)
+PHOTO_SIZE = (720, 480)
 READ_DAYS = 7
 SPECIAL = {
     "draft": (3, 17, 41, 66, 90, 123, 150, 177),
@@ -65,9 +66,15 @@ def build(count=200, now=None, progress=None):
         load_regions(Region)
     cities = [region for name in text.CITIES if (region := resolve_place(name))]
     if not cities:
-        raise ValueError("no regions: run migrate (migration 0003 loads them)")
+        raise ValueError(_("地区表是空的，请先运行 migrate（迁移 0003 会载入地区）。"))
     authors = _authors(result)
     photos = _photos(authors, result)
+    # Tag rows fetched once: taggit's add() looks each name up again when given strings.
+    tags = {
+        name: Tag.objects.get_or_create(name=name)[0]
+        for topic in text.TOPICS
+        for name in topic["tags"]
+    }
     rng = random.Random(SEED)  # noqa: S311 - demo content, not secrets
     existing = set(
         Article.objects.filter(origin_key__startswith=PREFIX).values_list("origin_key", flat=True)
@@ -79,7 +86,7 @@ def build(count=200, now=None, progress=None):
         if spec["origin_key"] in existing:
             result.articles_existing += 1
         else:
-            created.append(_create(spec, authors, photos, now))
+            created.append(_create(spec, authors, photos, tags, now))
             result.articles_created += 1
         if progress:
             progress.update(1)
@@ -100,12 +107,18 @@ def _authors(result):
                 "is_reporter": reporter,
                 "is_photographer": photographer,
                 "is_editor": editor,
-                "bio": f"{name}，本网{'编辑' if editor and not reporter else '记者'}。",
+                "bio": f"{name}，本网{_job(reporter, photographer, editor)}。",
             },
         )
         result.authors_created += created
         authors[slug] = author
     return authors
+
+
+def _job(reporter, photographer, editor):
+    if reporter:
+        return "记者"
+    return "摄影记者" if photographer else "编辑"
 
 
 def _photographers(authors):
@@ -170,12 +183,11 @@ def _picture(seed):
     return buffer.getvalue()
 
 
-def _values(rng, region):
-    province = region.parent.name if region.parent_id else region.name
-    person, person2 = rng.sample(text.PEOPLE, 2)
+def _values(rng, region, person, person2):
+    """Placeholder values for one paragraph (the title shares its lead's)."""
     return {
         "city": region.name,
-        "province": province,
+        "province": region.parent.name if region.parent_id else region.name,
         "person": person,
         "person2": person2,
         "n1": rng.randint(3, 9),
@@ -183,7 +195,7 @@ def _values(rng, region):
         "n3": rng.randint(12, 98) * 100,
         "pct": f"{rng.uniform(3, 18):.1f}",
         "good": f"{rng.uniform(82, 96):.1f}",
-        "yi": f"{rng.uniform(6, 120):.1f}",
+        "yi": rng.randint(6, 120),
         "km": rng.randint(18, 46),
         "stations": rng.randint(12, 30),
     }
@@ -200,23 +212,29 @@ def _spec(index, rng, cities, now):
     topic_index = rng.randrange(len(text.TOPICS))
     topic = text.TOPICS[topic_index]
     region = rng.choice(cities)
-    values = _values(rng, region)
+    # One person per paragraph, so nobody is quoted twice in two different jobs.
+    people = rng.sample(text.PEOPLE, 8)
     days_ago = min(int(rng.expovariate(1 / 22)), 150)
     clock = time(rng.randint(7, 21), rng.choice((0, 5, 12, 18, 26, 30, 41, 45, 52)))
     local_now = timezone.localtime(now)
     moment = timezone.make_aware(datetime.combine(local_now.date() - timedelta(days_ago), clock))
     if moment > now:
         moment -= timedelta(days=1)
-    paragraphs = [rng.choice(topic["leads"]), *rng.sample(topic["body"], rng.choice((3, 4)))]
-    paragraphs.insert(rng.randint(2, len(paragraphs)), rng.choice(topic["quotes"]))
-    paragraphs.append(rng.choice(topic["closings"]))
+    story = rng.randrange(len(topic["titles"]))
+    lead_values = _values(rng, region, people[1], people[0])
+    rest = [*rng.sample(topic["body"], rng.choice((3, 4)))]
+    rest.insert(rng.randint(1, len(rest)), rng.choice(topic["quotes"]))
+    rest.append(rng.choice(topic["closings"]))
+    paragraphs = [_fill(topic["leads"][story], lead_values)]
+    for number, template in enumerate(rest, start=2):
+        paragraphs.append(_fill(template, _values(rng, region, people[number], people[0])))
     return {
         "index": index,
         "origin_key": f"{PREFIX}{index:04d}",
         "topic": topic_index,
         "region": region,
-        "title": _fill(rng.choice(topic["titles"]), values),
-        "paragraphs": [_fill(p, values) for p in paragraphs],
+        "title": _fill(topic["titles"][story], lead_values),
+        "paragraphs": paragraphs,
         "publish_at": moment,
         "source": "中新社" if rng.random() < 0.2 else "中新网",
         "tags": [
@@ -239,7 +257,7 @@ def _mark_recommended(specs, now):
         spec["recommended"] = True
 
 
-def _create(spec, authors, photos, now):
+def _create(spec, authors, photos, tags, now):
     role = spec["role"]
     status = {
         "draft": Article.Status.DRAFT,
@@ -286,7 +304,7 @@ def _create(spec, authors, photos, now):
         Byline(article=article, author=author, position=position)
         for position, author in enumerate(names)
     )
-    article.tags.add(*spec["tags"])
+    article.tags.add(*(tags[name] for name in spec["tags"]))
     if spec["photo"] < 0.25:
         ArticlePhoto.objects.create(
             article=article, photo=photos[(spec["topic"], 1)], after_paragraph=2

@@ -136,7 +136,7 @@ def page_record(page, *, base_dir=None):
     paragraphs = [f"<p>{escape(text)}</p>" for text in page.paragraphs]
     photos, kept_in_body = [], []
     for ref in page.photos:
-        path = _local_image(base_dir, ref.image)
+        path = local_image(base_dir, ref.image)
         if path is not None and ref.photographers:
             photos.append(
                 {
@@ -168,7 +168,7 @@ def page_record(page, *, base_dir=None):
     return record, kept_in_body
 
 
-def _local_image(base_dir, reference):
+def local_image(base_dir, reference):
     """The image file a page refers to, if it is inside the page's folder."""
     if not reference or base_dir is None or "://" in reference or reference.startswith("data:"):
         return None

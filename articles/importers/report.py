@@ -17,10 +17,10 @@ SAMPLE_LENGTH = 60
 
 def headline(item, outcome, dry_run):
     label = ACTIONS[outcome.action][1 if dry_run else 0]
-    line = f"{label} «{outcome.title}» ← {item.label}"
+    changes = ""
     if outcome.action == "updated":
-        line += _("（%(fields)s）") % {"fields": "、".join(outcome.changes)}
-    return line
+        changes = _("（%(fields)s）") % {"fields": "、".join(outcome.changes)}
+    return f"{label} «{outcome.title}»{changes} ← {item.label}"
 
 
 def understood(item, outcome):

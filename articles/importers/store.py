@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.importers.people import find_author, get_or_create_author
-from articles.importers.records import TEXT_FIELDS, TIME_FIELDS, _local_image, own_article_id
+from articles.importers.records import TEXT_FIELDS, TIME_FIELDS, local_image, own_article_id
 from articles.models import Article, ArticlePhoto, Byline, Correction, Photo, Region
 from articles.photos.services import create_photo, delete_names, photo_file_names, photo_storage
 from articles.regions import resolve_place
@@ -131,8 +131,10 @@ class ArticleImporter:
         return region
 
     def _page_status(self, record, existing, publish_at, notes):
-        """Pages land as drafts; --publish publishes them unless the spam guard objects."""
-        if not self.publish or (existing and existing.status == Article.Status.PUBLISHED):
+        """Pages land as drafts; --publish publishes new and draft ones unless the spam guard
+        objects. An article editors published, unpublished or retracted keeps its status."""
+        drafts = (Article.Status.DRAFT, Article.Status.REVIEW)
+        if not self.publish or (existing and existing.status not in drafts):
             return
         warnings = check_article(record["body"], title=record["title"])
         if warnings:
@@ -310,7 +312,7 @@ class ArticleImporter:
             photo = Photo(image=item["image"], renditions=item.get("renditions") or {}, **fields)
             photo.save()
             return photo
-        local = _local_image(base_dir, item["image"]) or _local_image(
+        local = local_image(base_dir, item["image"]) or local_image(
             base_dir, item["image"].rsplit("/", 1)[-1]
         )
         if local is not None:

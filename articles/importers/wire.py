@@ -68,7 +68,8 @@ INLINE_FURNITURE = re.compile(
 COUNTER = re.compile(
     r"^(?:\d[\d,.万]*\s*人?\s*(?:支持|点赞|评论|阅读|浏览|参与)|(?:阅读|浏览|评论|点赞)\s*[\d,.万]+)"
 )
-BULLET = re.compile(r"^[•·●▪■◆★☆>›»\-–—*]\s*")
+BULLET = re.compile(r"^[•·●▪■◆★☆›»]\s")
+BULLET_LENGTH = 60
 DATETIME = re.compile(
     r"(?P<year>\d{4})\s*[-年/.]\s*(?P<month>\d{1,2})\s*[-月/.]\s*(?P<day>\d{1,2})\s*日?"
     r"(?:\s*(?P<hour>\d{1,2})[:：](?P<minute>\d{2})(?:[:：](?P<second>\d{2}))?)?"
@@ -208,6 +209,8 @@ def _find_dateline(lines):
 
 
 def _is_furniture(text):
+    if BULLET.match(text) and len(text) <= BULLET_LENGTH:
+        return True  # an item of a hot list or related links; stories have no bullets
     if len(text) > FURNITURE_LENGTH:
         return False
     return bool(
@@ -312,12 +315,15 @@ def _bylines(text, page):
 
 
 def _end_of_article(body, page):
-    """Index of the line holding "(完)", or of the first line after the article without it."""
+    """Index of the line holding "(完)"; without one, of the first furniture line after the
+    story. "(完)" wins when present: sites put "相关阅读" boxes inside stories too."""
     for index, line in enumerate(body):
         if END_MARKER.search(line.text):
             page.has_end_marker = True
             return index
-        if index and (EDITOR.match(line.text) or STOP.match(line.text)):
+    for index, line in enumerate(body):
+        text = line.text
+        if index and len(text) <= FURNITURE_LENGTH and (EDITOR.match(text) or STOP.match(text)):
             break
     else:
         index = len(body)
@@ -373,7 +379,7 @@ def _read_tail(tail, page):
             page.editor = editor["name"].strip()
         elif line.image:
             page.dropped.append(Dropped("furniture", line.image))
-        elif _is_furniture(text) or (BULLET.match(text) and len(text) <= 60):
+        elif _is_furniture(text):
             page.dropped.append(Dropped("furniture", text))
         else:
             page.dropped.append(Dropped("after", text))

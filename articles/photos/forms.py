@@ -7,6 +7,8 @@ empty, and the form comes back once for the editor to confirm them. Saving write
 renditions first and the row last; if the row cannot be saved the files are removed.
 """
 
+import logging
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
@@ -17,6 +19,8 @@ from articles.photos import pending
 from articles.photos.metadata import name_candidates
 from articles.photos.services import apply_files, prepare_upload, store_photo, write_files
 from articles.photos.validation import max_upload_bytes
+
+logger = logging.getLogger(__name__)
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 
@@ -57,7 +61,7 @@ class PhotoForm(forms.ModelForm):
         # upload assigned to Photo.image would be saved as sent, name and payload included.
         self.fields.pop("image", None)
         self.prepared = None  # PreparedPhoto of this submission's image, if any
-        self.pending_name = None  # the parked file it came from, deleted after saving
+        self.pending_name = None  # a parked upload this submission used or replaced
         self.stored_files = None
         self.prefilled = []
         self._fresh = False
@@ -90,6 +94,8 @@ class PhotoForm(forms.ModelForm):
         try:
             if upload:
                 self.prepared, self._fresh = prepare_upload(upload), True
+                # A new file replaces one parked earlier; the parked one goes after saving.
+                self.pending_name = pending.parked_name(token) if token else None
             elif token:
                 parked = pending.load(token)
                 if parked is None:
@@ -118,7 +124,11 @@ class PhotoForm(forms.ModelForm):
                 self._photographer_note = note
 
     def _park_upload(self):
-        token, _name = pending.stash(self.prepared)
+        try:
+            token, _name = pending.stash(self.prepared)
+        except Exception:  # parking is a convenience: without it the editor re-selects the file
+            logger.warning("could not park a photo upload", exc_info=True)
+            return
         self._set_data("pending_upload", token)
         self.fields["upload"].help_text = _(
             "已收到图片（%(width)s×%(height)s），无需重新选择；如要换图，请选择新文件。"

@@ -36,14 +36,20 @@ def stash(prepared, storage=None):
     return signing.dumps(name, salt=SALT), name
 
 
-def load(token, storage=None):
-    """(name, PreparedPhoto) for a token we issued, or None if forged, expired or gone."""
-    storage = storage or photo_storage()
+def parked_name(token):
+    """The storage name a token we issued points at, or None if forged or expired."""
     try:
         name = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.BadSignature:
         return None
-    if not isinstance(name, str) or not PENDING_NAME.match(name) or not storage.exists(name):
+    return name if isinstance(name, str) and PENDING_NAME.match(name) else None
+
+
+def load(token, storage=None):
+    """(name, PreparedPhoto) for a token we issued, or None if forged, expired or gone."""
+    storage = storage or photo_storage()
+    name = parked_name(token)
+    if name is None or not storage.exists(name):
         return None
     with storage.open(name, "rb") as parked:
         return name, prepare_upload(parked)

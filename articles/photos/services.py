@@ -156,7 +156,11 @@ def store_photo(photo, files, uploaded_by=None, discard_after=()):
         if files:
             files.delete()
         raise
-    stale = [name for name in [*replaced, *discard_after] if name not in photo_file_names(photo)]
+    current = set(photo_file_names(photo))
+    stale = [name for name in [*replaced, *discard_after] if name not in current]
+    # An original another row still points at (an old import) is not ours to delete.
+    shared = set(Photo.objects.filter(image__in=stale).values_list("image", flat=True))
+    stale = [name for name in stale if name not in shared]
     if stale:
         storage = files.storage if files else photo_storage()
         transaction.on_commit(lambda: delete_names(storage, stale))

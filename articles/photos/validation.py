@@ -98,8 +98,7 @@ def inspect_upload(upload):
         with _open(upload) as probe:
             _check_pixels(probe)
             probe.verify()  # structure and checksums (PNG CRCs), without decoding
-        image = _open(upload)
-        _check_pixels(image)  # a second open reads the same header; checked again for safety
+        image = _open(upload)  # verify() leaves the image unusable: open it again to decode
         image_format = image.format
         animated = bool(getattr(image, "is_animated", False))
         with warnings.catch_warnings():

@@ -32,6 +32,8 @@ TOKEN = re.compile(f"[{HAN}]+|[0-9a-z]+|[^\\W_0-9a-z{HAN}]+")
 TAG = re.compile(r"<[^>]*>")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 SPACES = re.compile(r"\s+")
+# Full-width ASCII (ＡＩ２０２６) and the ideographic space, mapped before the slower NFKC.
+FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 @functools.cache
@@ -66,37 +68,40 @@ def clean(text):
 
 def normalize(text):
     """The one spelling documents and queries share: NFKC, simplified, lower case."""
-    text = unicodedata.normalize("NFKC", clean(text))
+    text = clean(text).translate(FULL_WIDTH)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     return _converter().convert(text).lower() if text else ""
 
 
+def _split(pieces):
+    """Segmenter output as tokens: words kept, punctuation dropped, mixed pieces split."""
+    found = []
+    for piece in pieces:
+        if piece.isalnum():
+            found.append(piece)
+        elif len(piece) > 1:
+            found.extend(TOKEN.findall(piece))
+    return [token for token in found if len(token) <= MAX_TOKEN_CHARS]
+
+
 def tokens(text):
-    """Search-mode words of normalised text, split so each is a single kind of token."""
-    words = []
-    for piece in segmenter().cut_for_search(text):
-        words.extend(t for t in TOKEN.findall(piece) if len(t) <= MAX_TOKEN_CHARS)
-    return words
+    """Search-mode words of normalised text: "人工智能" → 人工, 智能, 人工智能."""
+    return _split(segmenter().cut_for_search(text))
 
 
 def query_tokens(text):
     """Precise-mode words of normalised query text: "温州人工智能" → 温州, 人工智能."""
-    words = []
-    for piece in segmenter().cut(text):
-        words.extend(t for t in TOKEN.findall(piece) if len(t) <= MAX_TOKEN_CHARS)
-    return words
+    return _split(segmenter().cut(text))
 
 
 def grams(text, words):
     """Marked character pairs (and run ends) of normalised text that are not words."""
     found = set()
     for run in HAN_RUN.findall(text):
-        for i in range(len(run) - 1):
-            pair = run[i : i + 2]
-            if pair not in words:
-                found.add(GRAM_MARK + pair)
-        if run[-1] not in words:
-            found.add(GRAM_MARK + run[-1])
-    return found
+        found.update(map(str.__add__, run, run[1:]))
+        found.add(run[-1])
+    return {GRAM_MARK + gram for gram in found.difference(words)}
 
 
 def is_han(token):
@@ -117,6 +122,4 @@ def aligned_normalize(text):
     converted = _converter().convert(folded)
     if len(converted) == len(folded):
         return converted
-    return "".join(
-        c if len(c := _converter().convert(char)) == 1 else char for char in folded
-    )
+    return "".join(c if len(c := _converter().convert(char)) == 1 else char for char in folded)

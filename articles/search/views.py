@@ -22,6 +22,8 @@ from articles.text import plain_text
 from articles.views.mixins import ReaderMixin
 
 PAGE_SIZE = 20
+# Pinned in tests: provinces, ranked ids, the listed() check, the page's articles.
+EXPECTED_QUERIES = 4
 IDS_CACHE_SECONDS = 60
 BOX_CHARS = 200
 
@@ -55,7 +57,11 @@ def results(ids, needles):
             if not snippets.spans(source, needles):
                 source = summary or source
             found.append(
-                Result(article, snippets.highlight(article.title, needles), snippets.snippet(source, needles))
+                Result(
+                    article,
+                    snippets.highlight(article.title, needles),
+                    snippets.snippet(source, needles),
+                )
             )
     return found
 

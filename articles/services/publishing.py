@@ -147,9 +147,7 @@ def recommend(article, user, until):
     with transaction.atomic():
         article = _locked(article)
         if article.is_retracted and until is not None:
-            raise PublishingError(
-                _("《%(title)s》已撤稿，不能推荐。") % {"title": article.title}
-            )
+            raise PublishingError(_("《%(title)s》已撤稿，不能推荐。") % {"title": article.title})
         article.recommended_until = until
         return _save(article, user, ["recommended_until"])
 
@@ -162,8 +160,6 @@ def submit_for_review(article, user):
         if article.status == Status.REVIEW:
             return article
         if article.status != Status.DRAFT:
-            raise PublishingError(
-                _("《%(title)s》不是草稿，不能送审。") % {"title": article.title}
-            )
+            raise PublishingError(_("《%(title)s》不是草稿，不能送审。") % {"title": article.title})
         article.status = Status.REVIEW
         return _save(article, user, ["status"])

@@ -5,7 +5,6 @@ so the beacon carries the page's hourly token instead of anything per visitor, a
 like form, which has no per-visitor CSRF token, is protected by an Origin check.
 """
 
-import base64
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -18,15 +17,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles import ratelimit
-from articles.counters import CounterUnavailable, counting_enabled, get_counter
-from articles.counters.tokens import check_page_token
+from articles.counters.beacon import PIXEL, count_beacon
 from articles.likes import add_like
 from articles.models import Article
 from articles.reports import ReportForm, file_report
 from articles.templatetags.engagement import display_count
-from articles.visitors import is_bot, remember_visitor, visitor_key
-
-PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+from articles.visitors import remember_visitor, visitor_key
 
 
 def same_origin(request):
@@ -51,23 +47,23 @@ def same_origin(request):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def beacon(request, pk):
-    """Count one read: POST from engagement.js, or GET for the <noscript> pixel."""
-    done = HttpResponse(PIXEL, content_type="image/gif") if request.method == "GET" else None
-    done = done or HttpResponse(status=204)
-    if not check_page_token(pk, request.GET.get("t", "")):
+    """Count one read: POST from engagement.js, or GET for the <noscript> pixel.
+
+    Production serves this URL from articles/counters/wsgi.py before Django's middleware;
+    this view is the same logic for every other deployment (and for tests).
+    """
+    outcome = count_beacon(request, pk, request.GET.get("t", ""))
+    if outcome.status == 403:
         return HttpResponseForbidden(_("页面令牌无效或已过期。"))
-    if not counting_enabled() or is_bot(request):
-        return done
-    refused = ratelimit.check(request, "beacon", limit=120, window=60)
-    if refused is not None:
-        return refused
-    try:
-        get_counter().record_read(pk, visitor_key(request))
-    except CounterUnavailable:
+    if outcome.status == 429:
+        return ratelimit.too_many_requests(outcome.retry_after)
+    if outcome.status == 503:
         response = HttpResponse(status=503)
-        response["Retry-After"] = "60"
+        response["Retry-After"] = str(outcome.retry_after)
         return response
-    return done
+    if request.method == "GET":
+        return HttpResponse(PIXEL, content_type="image/gif")
+    return HttpResponse(status=204)
 
 
 @csrf_exempt  # the page holding the form is shared; same_origin() below is the CSRF check

@@ -104,6 +104,8 @@ class Command(BaseCommand):
                 else _("账号 %(username)s 已存在，已确认为后台账号并在%(role)s组。")
             )
             self.stdout.write(self.style.SUCCESS(message % {"username": username, "role": role}))
+        if not needs_password and options["generate_password"]:
+            self.stdout.write(_("密码未改动；要生成新密码请加 --reset-password。"))
         if generated:
             # Printed even at verbosity 0: it is shown once and is needed to log in.
             self.stdout.write(_("初始密码：%(password)s（请登录后修改）") % {"password": password})

@@ -1,0 +1,53 @@
+"""One read beacon, decided: page token, bot filter, per-address rate limit, dedupe, count.
+
+Shared by the Django view (articles/views/engagement.py) and the WSGI fast path
+(articles/counters/wsgi.py), so both count exactly the same way. `request` only needs
+`META` and `COOKIES`, which both provide.
+"""
+
+import base64
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from articles import ratelimit
+from articles.counters import CounterUnavailable, RateLimited, counting_enabled, get_counter
+from articles.counters.tokens import check_page_token
+from articles.visitors import is_bot, visitor_key
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int  # 204 (or the pixel's 200), 403, 429 or 503
+    counted: bool = False
+    retry_after: int = 0
+
+
+# The <noscript> fallback answers a 1x1 transparent GIF.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+REFUSED = Outcome(403)
+IGNORED = Outcome(204)
+UNAVAILABLE = Outcome(503, retry_after=60)
+
+
+def count_beacon(request, article_id, token):
+    """Count one read of `article_id` if the beacon deserves it."""
+    if not check_page_token(article_id, token):
+        return REFUSED
+    if not counting_enabled() or is_bot(request):
+        return IGNORED  # a success, so crawlers do not retry
+    limit = None
+    if getattr(settings, "RATE_LIMITS_ENABLED", True):
+        # Checked by the counter in the same atomic call that counts (one Redis round trip).
+        limit = (ratelimit.client_key(request), *ratelimit.limits_for("beacon", 120, 60))
+    # The rate-limit module's clock, so every limited endpoint answers the same Retry-After.
+    now = ratelimit.time.time()
+    try:
+        counted = get_counter().record_read(
+            article_id, visitor_key(request), now=now, rate_limit=limit
+        )
+    except RateLimited as refused:
+        return Outcome(429, retry_after=max(1, int(refused.retry_after)))
+    except CounterUnavailable:
+        return UNAVAILABLE
+    return Outcome(204, counted=counted)
