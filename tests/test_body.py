@@ -10,11 +10,17 @@ def photo_after(n):
 
 
 def rendered(parts):
-    return [part.html if part.photo is None else f"[photo {part.photo.after_paragraph}]" for part in parts]
+    return [
+        part.html if part.photo is None else f"[photo {part.photo.after_paragraph}]"
+        for part in parts
+    ]
 
 
 def test_blocks_are_split_at_top_level_and_loose_text_becomes_a_paragraph():
-    html = "<p>一<strong>二</strong></p>散<em>文</em><h2>小标题</h2><ul><li>甲</li><li>乙<br>丙</li></ul>"
+    html = (
+        "<p>一<strong>二</strong></p>散<em>文</em>"
+        "<h2>小标题</h2><ul><li>甲</li><li>乙<br>丙</li></ul>"
+    )
     assert split_blocks(html) == [
         "<p>一<strong>二</strong></p>",
         "<p>散<em>文</em></p>",
@@ -25,7 +31,9 @@ def test_blocks_are_split_at_top_level_and_loose_text_becomes_a_paragraph():
 
 def test_the_body_is_sanitised_again_on_the_way_out():
     """A body written straight to the database (not through the form) still cannot run script."""
-    blocks = split_blocks('<p onclick="x()">甲<script>alert(1)</script></p><p style="display:none">广告</p>')
+    blocks = split_blocks(
+        '<p onclick="x()">甲<script>alert(1)</script></p><p style="display:none">广告</p>'
+    )
     assert blocks == ["<p>甲</p>"]
 
 

@@ -55,9 +55,7 @@ def test_hot_reads_fall_back_to_the_last_week_when_the_day_was_quiet():
     assert hot.hot_reads(10) == [recent, last_week]
 
 
-def test_hot_reads_cost_one_query_whatever_the_archive_size(
-    django_assert_num_queries, monkeypatch
-):
+def test_hot_reads_cost_one_query_whatever_the_archive_size(django_assert_num_queries, monkeypatch):
     reader_data.freeze_cache_minute(monkeypatch)
     for story in ArticleFactory.create_batch(40):
         for back in range(3):
@@ -90,7 +88,9 @@ def test_a_change_in_content_refreshes_the_cached_lists_at_once(monkeypatch):
     """Publishing, retracting or recommending bumps the content version (the services do)."""
     story = ArticleFactory()
     assert hot.recommended(10) == []
-    Article.objects.filter(pk=story.pk).update(recommended_until=timezone.now() + timedelta(hours=1))
+    Article.objects.filter(pk=story.pk).update(
+        recommended_until=timezone.now() + timedelta(hours=1)
+    )
     assert hot.recommended(10) == [], "still the cached list"
     bump_content_version()
     assert hot.recommended(10) == [story]

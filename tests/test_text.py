@@ -10,7 +10,9 @@ from articles.templatetags import news
 
 def test_excerpt_cuts_at_the_last_sentence_end_that_fits():
     """Chinese has no spaces: the cut is by characters, after a full sentence."""
-    story = "人工智能是浙江发展的重要一笔。该省核心产业营收增长明显！这背后有何缘由？后面还有很多内容"
+    story = (
+        "人工智能是浙江发展的重要一笔。该省核心产业营收增长明显！这背后有何缘由？后面还有很多内容"
+    )
     assert text.excerpt(story, 30) == "人工智能是浙江发展的重要一笔。该省核心产业营收增长明显！"
     assert len(text.excerpt(story, 30)) <= 30
 
@@ -63,7 +65,9 @@ def test_counts_past_ten_thousand_are_shown_in_wan(number, shown):
 
 def test_dates_are_printed_in_beijing_time():
     """10:39 UTC is 18:39 in Beijing, whatever the server's zone."""
-    assert text.chinese_datetime(datetime(2026, 1, 16, 10, 39, tzinfo=UTC)) == "2026年01月16日 18:39"
+    assert (
+        text.chinese_datetime(datetime(2026, 1, 16, 10, 39, tzinfo=UTC)) == "2026年01月16日 18:39"
+    )
     assert text.chinese_datetime(None) == ""
 
 

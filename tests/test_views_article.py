@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 import pytest
 from django.test import RequestFactory
-from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
@@ -88,7 +87,11 @@ def test_times_are_shown_in_chinese_format_in_beijing_time(client):
 def test_a_wrong_or_missing_slug_answers_301_to_the_canonical_url(client):
     story = ArticleFactory(title="浙江两会观察")
     canonical = story.get_absolute_url()
-    for url in (f"/a/{story.pk}/", f"/a/{story.pk}/old-title/", f"/a/{story.pk}/{quote('旧标题')}/"):
+    for url in (
+        f"/a/{story.pk}/",
+        f"/a/{story.pk}/old-title/",
+        f"/a/{story.pk}/{quote('旧标题')}/",
+    ):
         response = client.get(url)
         assert response.status_code == 301, url
         assert response["Location"] == canonical
@@ -176,7 +179,10 @@ def test_metadata_for_search_engines_and_share_cards(client, settings):
     assert f'<meta property="og:url" content="{url}">' in html
     assert '<meta property="og:type" content="article">' in html
     assert '<meta name="twitter:card" content="summary">' in html
-    blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+    blocks = [
+        json.loads(b)
+        for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    ]
     article_ld = next(b for b in blocks if b["@type"] == "NewsArticle")
     assert article_ld["headline"] == reader_data.TITLE
     assert article_ld["dateline"] == "中新网宁波2月3日电"
@@ -184,7 +190,11 @@ def test_metadata_for_search_engines_and_share_cards(client, settings):
     assert article_ld["datePublished"].endswith("+08:00")
     assert article_ld["publisher"]["name"] == settings.SITE_PUBLISHER_NAME
     crumbs = next(b for b in blocks if b["@type"] == "BreadcrumbList")
-    assert [c["name"] for c in crumbs["itemListElement"]][1:] == ["浙江省", "宁波市", reader_data.TITLE]
+    assert [c["name"] for c in crumbs["itemListElement"]][1:] == [
+        "浙江省",
+        "宁波市",
+        reader_data.TITLE,
+    ]
 
 
 def test_json_ld_cannot_close_its_script_element(client):

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.models import Article, Region
 from articles.caching import bump_content_version
+from articles.models import Article, Region
 from articles.paging import cursor_for
 from tests import reader_data
 from tests.factories import (
@@ -38,9 +38,7 @@ def titles(response):
 def aged(n, **fields):
     """n listed articles, the first the newest, a minute apart."""
     now = timezone.now()
-    return [
-        ArticleFactory(publish_at=now - timedelta(minutes=i + 1), **fields) for i in range(n)
-    ]
+    return [ArticleFactory(publish_at=now - timedelta(minutes=i + 1), **fields) for i in range(n)]
 
 
 # --- home ---------------------------------------------------------------------------
@@ -81,9 +79,7 @@ def test_home_with_no_articles_still_renders(client):
 
 
 @pytest.mark.parametrize("count", [5, 40], ids=["few", "many"])
-def test_home_query_count_does_not_grow_with_the_archive(
-    client, django_assert_num_queries, count
-):
+def test_home_query_count_does_not_grow_with_the_archive(client, django_assert_num_queries, count):
     """Site settings, newest articles, province blocks, hot reads, recommended: five."""
     for story in aged(count, lead_photo=PhotoFactory()):
         DailyReadsFactory(article=story)
@@ -128,7 +124,13 @@ def test_articles_published_in_the_same_microsecond_are_neither_lost_nor_repeate
 
 @pytest.mark.parametrize(
     "query",
-    ["before=abc", "before=1-2-3", "after=99999999999999999-1", "before=1-1&after=1-1", "before=1-1"],
+    [
+        "before=abc",
+        "before=1-2-3",
+        "after=99999999999999999-1",
+        "before=1-1&after=1-1",
+        "before=1-1",
+    ],
     ids=["letters", "extra-part", "overflow", "both", "empty-page"],
 )
 def test_bad_or_empty_cursor_pages_are_404_not_500(client, query):

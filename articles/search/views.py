@@ -104,6 +104,7 @@ class SearchView(ReaderMixin, TemplateView):
         if ids and wanted > paginator.num_pages:
             notices.append(_("没有第 %(n)d 页，这是最后一页。") % {"n": wanted})
         context.update(
+            searched=True,
             page=page,
             total=len(ids),
             capped=len(ids) >= WINDOW,

@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 from django.db.models import F, Q
-from django.db.models.functions import RowNumber
 from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
