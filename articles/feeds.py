@@ -12,9 +12,8 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Author, Byline, Region, SiteSettings, Tag
+from articles.selectors import card_queryset, credited_to, in_region, tagged_with
 from articles.text import excerpt, plain_text
-from articles.views.lists import credited_to, in_region, tagged_with
-from articles.views.mixins import card_queryset
 
 FEED_LENGTH = 30
 

@@ -16,21 +16,23 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db.models import (
     Case,
-    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
     Max,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from articles.caching import versioned_key
 from articles.counters import CounterUnavailable, get_counter
-from articles.models import Article
+from articles.models import Article, DailyReads
 from articles.text import china_time
 
 HALF_LIFE_HOURS = 6
@@ -98,31 +100,34 @@ def rank_hourly_reads(counter, now, limit):
 def rank_daily_reads(now, limit):
     """Listed articles read in the last 24 hours by decayed reads, then older ones (to 7 days).
 
-    The second tier only fills the list when the last day was quiet.
+    The second tier only fills the list when the last day was quiet. Still one query, but
+    the reads are ranked on their own narrow rows and only the top few articles become
+    cards: grouping the wide card rows by article took 0.3-0.6 s at a million articles.
     """
     weights = day_weights(now)
+    last_day = china_time(now - timedelta(hours=24)).date()
     heat = Sum(
         Case(
             *(
-                When(
-                    daily_reads__day=day,
-                    then=ExpressionWrapper(
-                        F("daily_reads__count") * Value(weight), output_field=FloatField()
-                    ),
-                )
+                # float8, not numeric: numeric multiplication was half the cost.
+                When(day=day, then=Cast("count", FloatField()) * Value(weight, FloatField()))
                 for day, weight in weights.items()
             ),
             default=Value(0.0),
             output_field=FloatField(),
         )
     )
-    last_day = china_time(now - timedelta(hours=24)).date()
-    recent = Max(Case(When(daily_reads__day__gte=last_day, then=Value(1)), default=Value(0)))
+    recent = Max(Case(When(day__gte=last_day, then=Value(1)), default=Value(0)))
+    reads = DailyReads.objects.filter(day__gte=min(weights), count__gt=0)
+    ranked = reads.values("article_id").annotate(recent=recent, heat=heat)
+    # A margin over `limit`: some of the most read may be unlisted (retracted, expired).
+    top = ranked.order_by("-recent", "-heat", "-article_id").values("article_id")[: limit * 2]
+    own = ranked.filter(article_id=OuterRef("pk"))
     return list(
         Article.objects.listed(now)
         .for_cards()
-        .filter(daily_reads__day__gte=min(weights), daily_reads__count__gt=0)
-        .annotate(recent=recent, heat=heat)
+        .filter(pk__in=top)
+        .annotate(recent=Subquery(own.values("recent")), heat=Subquery(own.values("heat")))
         .order_by("-recent", "-heat", "-publish_at", "-id")[:limit]
     )
 

@@ -3,7 +3,7 @@
 `json_ld` in the news template library turns these into a safe <script> data block.
 """
 
-from articles.text import china_time
+from articles.text import iso_datetime
 
 
 def absolute(base, url):
@@ -52,8 +52,8 @@ def news_article(article, *, url, site, writers, description, image_url, datelin
         "url": url,
         "headline": article.title[:110],
         "description": description,
-        "datePublished": china_time(article.publish_at).isoformat(),
-        "dateModified": china_time(max(article.updated_at, article.publish_at)).isoformat(),
+        "datePublished": iso_datetime(article.publish_at),
+        "dateModified": iso_datetime(max(article.updated_at, article.publish_at)),
         "author": [
             {"@type": "Person", "name": a.name, "url": absolute(site["url"], a.get_absolute_url())}
             for a in writers

@@ -83,6 +83,13 @@ def chinese_datetime(value):
     return china_time(value).strftime("%Y年%m月%d日 %H:%M")
 
 
+def iso_datetime(value):
+    """ISO 8601 in Beijing time, to the second: 2026-01-16T18:39:00+08:00."""
+    if value is None:
+        return ""
+    return china_time(value).replace(microsecond=0).isoformat()
+
+
 def month_day(value):
     """1月16日: how a dateline names the day (no leading zeros)."""
     return _("%(month)d月%(day)d日") % {"month": value.month, "day": value.day}

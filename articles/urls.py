@@ -5,12 +5,12 @@ from django.urls import path
 from articles import feeds, preview, sitemaps
 from articles.caching import cache_public_page
 from articles.search import views as search_views
-from articles.views import detail, engagement, lists
+from articles.views import detail, engagement, home, lists
 
 app_name = "articles"
 
 urlpatterns = [
-    path("", lists.HomeView.as_view(), name="home"),
+    path("", home.HomeView.as_view(), name="home"),
     path("search/", search_views.search, name="search"),
     path("latest/", lists.LatestView.as_view(), name="latest"),
     path("a/<int:pk>/", detail.article_detail, name="detail_short"),

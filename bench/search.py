@@ -74,6 +74,24 @@ def sizes(url):
     return dict(zip(names, row, strict=True))
 
 
+def reindex(url, workers):
+    """Rebuild the documents of the articles already in the database (ids 1..max)."""
+    from bench import pgload, search_fill
+
+    with pgload.connect(url) as conn:
+        total = conn.execute("SELECT max(id) FROM articles_article").fetchone()[0]
+        conn.execute("TRUNCATE articles_searchdocument")
+        # An interrupted fill leaves the GIN index set aside; fill() rebuilds what exists.
+        conn.execute(
+            "CREATE INDEX IF NOT EXISTS search_document_vector_gin"
+            " ON articles_searchdocument USING gin (vector)"
+        )
+    searched = search_fill.fill(url, total, workers)
+    with pgload.connect(url) as conn:
+        conn.execute("VACUUM (ANALYZE) articles_searchdocument")
+    return {"articles": total, "search": searched}
+
+
 def time_queries(repeat):
     """{query: [seconds, ...]} for each query and variant, after one warm-up run each."""
     from articles.search.engine import Search, ranked_ids
@@ -136,6 +154,11 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2, help="parallel loading processes")
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per query")
     parser.add_argument("--reset", action="store_true", help="reload even if already loaded")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the articles already loaded; rebuild only the search documents",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.articles < 1 or args.repeat < 1:
@@ -144,7 +167,10 @@ def main(argv=None):
     from bench.generate import generate, log, setup_django
 
     setup_django(args.database_url)
-    info = generate(args.database_url, args.articles, workers=args.workers, reset=args.reset)
+    if args.reuse:
+        info = reindex(args.database_url, args.workers)
+    else:
+        info = generate(args.database_url, args.articles, workers=args.workers, reset=args.reset)
     log("timing queries")
     timings, found = time_queries(args.repeat)
     sized = sizes(args.database_url)

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "newsportal.headers.ContentSecurityPolicyMiddleware",
     "newsportal.headers.PermissionsPolicyMiddleware",
+    "newsportal.methods.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions: decides from the cookies alone whether reads may use a replica.
     "newsportal.replica_middleware.ReplicaMiddleware",

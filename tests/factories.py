@@ -4,7 +4,7 @@ import io
 from datetime import timedelta
 
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -49,6 +49,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         name = extracted or kwargs.get("default")
         if create and name:
+            if not Group.objects.filter(name=name).exists():
+                # A transactional test's flush removed the groups the migration made.
+                roles.sync_role_groups(Group, Permission)
             self.groups.add(Group.objects.get(name=name))
 
 

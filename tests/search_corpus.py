@@ -20,7 +20,9 @@ def load_corpus(now=None):
     """Create every corpus article (and its authors and tags); returns {key: article}."""
     now = now or timezone.now()
     data = corpus()
-    regions = {r.slug: r for r in Region.objects.filter(slug__in={a["region"] for a in data["articles"]})}
+    regions = {
+        r.slug: r for r in Region.objects.filter(slug__in={a["region"] for a in data["articles"]})
+    }
     authors = {}
     articles = {}
     for index, item in enumerate(data["articles"]):

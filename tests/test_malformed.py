@@ -112,6 +112,7 @@ def strictly_bad_requests():
         ("PATCH", "patch", "", "x", {}),
         ("DELETE", "delete", "", None, {}),
         ("TRACE", "trace", "", None, {}),
+        ("OPTIONS", "options", "", None, {}),
         ("huge body", "post", "", "x" * HUGE,
          {"content_type": "application/x-www-form-urlencoded"}),
         ("too many fields", "post", "", many_fields,
@@ -143,7 +144,7 @@ def test_no_bad_request_gives_a_server_error(browser_client, objects):
             status = send(browser_client, method, url + suffix, data, extra).status_code
             if status >= 500:
                 failures.append((status, label, name, url))
-    assert failures == []
+    assert failures == [], "\n".join(map(str, failures))
 
 
 def test_invalid_requests_get_a_4xx(browser_client, objects):
@@ -153,7 +154,7 @@ def test_invalid_requests_get_a_4xx(browser_client, objects):
             status = send(browser_client, method, url + suffix, data, extra).status_code
             if not 400 <= status < 500:
                 failures.append((status, label, name, url))
-    assert failures == []
+    assert failures == [], "\n".join(map(str, failures))
 
 
 def test_broken_paths_get_a_4xx_or_a_redirect(browser_client, objects):
@@ -165,7 +166,7 @@ def test_broken_paths_get_a_4xx_or_a_redirect(browser_client, objects):
             status = browser_client.get(broken).status_code
             if status >= 500 or status < 300:
                 failures.append((status, name, broken[:80]))
-    assert failures == []
+    assert failures == [], "\n".join(map(str, failures))
 
 
 def test_post_only_endpoints_refuse_other_methods(browser_client, objects):

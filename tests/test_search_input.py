@@ -83,7 +83,7 @@ def test_sql_in_the_query_is_just_words(client, article, query):
     "number", ["0", "-1", "-99999999999999999999", "abc", "1.5", "99999999999999999999", ""]
 )
 def test_any_page_number_shows_a_page(client, article, number):
-    response, html = page(client, f"q=%E6%B8%A9%E5%B7%9E&page={number}")
+    response, _ = page(client, f"q=%E6%B8%A9%E5%B7%9E&page={number}")
     assert [r.article.pk for r in response.context["results"]] == [article.pk]
 
 

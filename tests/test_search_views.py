@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,9 +48,7 @@ def test_titles_and_queries_are_escaped(client):
 def test_a_title_hit_comes_before_a_body_hit(client):
     body_hit, title_hit = indexed(
         ArticleFactory(title="一条新闻", body="<p>正文提到高铁。</p>"),
-        ArticleFactory(
-            title="成渝高铁开通", publish_at=timezone.now() - timedelta(days=200)
-        ),
+        ArticleFactory(title="成渝高铁开通", publish_at=timezone.now() - timedelta(days=200)),
     )
     response = client.get(URL, {"q": "高铁"})
     assert [r.article.pk for r in response.context["results"]] == [title_hit.pk, body_hit.pk]
@@ -122,14 +121,18 @@ def test_search_is_rate_limited(client, settings):
     assert int(refused["Retry-After"]) >= 1
 
 
+# Provinces, ranked ids, the listed() check and the page's articles; on PostgreSQL the
+# ranked ids are a savepoint, SET LOCAL, three widening stretches (a rare word) and release.
+EXPECTED_QUERIES = {"postgresql": 9, "sqlite": 4}
+
+
 def test_query_count_is_fixed_whatever_the_number_of_results(
     client, django_assert_num_queries, wenzhou
 ):
-    """Provinces, the ranked ids, the listed() check and the page: four queries, with the
-    sidebars cached. Twenty results cost what two do."""
+    """A fixed number of queries, with the sidebars cached: twenty results cost what two do."""
     indexed(*ArticleFactory.create_batch(2, title="温州鞋企订单回暖", dateline_region=wenzhou))
     client.get(URL, {"q": "鞋企"})  # warm the sidebar caches
     indexed(*ArticleFactory.create_batch(20, title="温州鞋企出口增长", dateline_region=wenzhou))
-    with django_assert_num_queries(views.EXPECTED_QUERIES):
+    with django_assert_num_queries(EXPECTED_QUERIES[connection.vendor]):
         response = client.get(URL, {"q": "温州 鞋企", "page": "1", "x": "1"})
     assert len(response.context["results"]) == 20

@@ -71,5 +71,11 @@ def test_dates_are_printed_in_beijing_time():
     assert text.chinese_datetime(None) == ""
 
 
+def test_machine_readable_times_are_to_the_second_in_beijing_time():
+    """HTML's datetime attribute allows at most three decimals; we give none."""
+    moment = datetime(2026, 1, 16, 10, 39, 5, 123456, tzinfo=UTC)
+    assert text.iso_datetime(moment) == "2026-01-16T18:39:05+08:00"
+
+
 def test_dateline_days_have_no_leading_zeros():
     assert text.month_day(date(2026, 1, 6)) == "1月6日"

@@ -4,7 +4,7 @@ import pytest
 from django.template import loader
 from django.test import Client
 
-from articles.views import lists
+from articles.views import home
 
 
 def test_500_page_renders_without_a_request_or_the_database():
@@ -19,7 +19,7 @@ def test_an_error_in_a_view_answers_the_styled_500_page(monkeypatch):
     def broken(self, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(lists.HomeView, "get_context_data", broken)
+    monkeypatch.setattr(home.HomeView, "get_context_data", broken)
     response = Client(raise_request_exception=False).get("/")
     assert response.status_code == 500
     assert "服务器错误" in response.content.decode()

@@ -138,6 +138,22 @@ def test_bad_or_empty_cursor_pages_are_404_not_500(client, query):
     assert client.get(f"/latest/?{query}").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/latest/?after=1-9999999999999999999",
+        "/latest/?before=99999999999999999-9999999999999999999",
+        "/a/99999999999999999999999/",
+        f"/region/{quote(chr(0))}/",
+        f"/tag/{quote('标签' + chr(0))}/",
+    ],
+    ids=["huge-id-after", "far-future-before", "huge-article-id", "nul-region", "nul-tag"],
+)
+def test_out_of_range_input_is_never_a_server_error(client, url):
+    ArticleFactory()
+    assert client.get(url).status_code in (200, 301, 404)
+
+
 def test_latest_query_count_is_the_same_on_a_deep_page(
     client, django_assert_num_queries, monkeypatch
 ):

@@ -22,8 +22,6 @@ from articles.text import plain_text
 from articles.views.mixins import ReaderMixin
 
 PAGE_SIZE = 20
-# Pinned in tests: provinces, ranked ids, the listed() check, the page's articles.
-EXPECTED_QUERIES = 4
 IDS_CACHE_SECONDS = 60
 BOX_CHARS = 200
 

@@ -2,6 +2,7 @@
 
     {% load news %}
     {{ article.publish_at|cn_datetime }}    2026年01月16日 18:39 (Beijing time)
+    {{ article.publish_at|iso_datetime }}   2026-01-16T18:39:00+08:00
     {{ article.view_count|wan }}            729.9万
     {{ article|card_excerpt }}              summary, or the body cut at a sentence end
     {% hot_reads_sidebar %} {% recommended_sidebar %}
@@ -32,6 +33,13 @@ def wan(number):
 @register.filter
 def cn_datetime(value):
     return text.chinese_datetime(value)
+
+
+@register.filter
+def iso_datetime(value):
+    """2026-01-16T18:39:00+08:00 for datetime attributes: HTML allows at most three
+    decimals of a second, so the microseconds go."""
+    return text.iso_datetime(value)
 
 
 @register.filter

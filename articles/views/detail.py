@@ -11,8 +11,8 @@ from articles import structured
 from articles.body import compose_body, dateline
 from articles.models import Article, ArticlePhoto, Byline, SiteSettings, TaggedArticle
 from articles.qr import qr_svg
+from articles.selectors import card_queryset
 from articles.text import excerpt, plain_text, reading_minutes
-from articles.views.mixins import card_queryset
 
 PAGE_RELATED = ("dateline_region", "province", "lead_photo__photographer", "editor")
 PAGE_PREFETCHES = (

@@ -1,22 +1,14 @@
-"""The home page and the article lists: latest, region, tag and author."""
-
-from datetime import timedelta
+"""The article lists: latest, region, tag and author, each keyset-paged."""
 
 from django.db.models import F, Q
-from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
 
-from articles.models import ArticlePhoto, Author, Byline, Region, Tag
-from articles.views.mixins import ArticleListView, ReaderMixin, card_queryset
-
-# Province blocks on the home page draw from this recent stretch of the archive.
-BLOCK_WINDOW = timedelta(days=30)
+from articles.models import Author, Region, Tag
+from articles.selectors import card_queryset, credited_to, in_region, tagged_with
+from articles.views.mixins import ArticleListView
 
 
 def _feeds(name, **kwargs):
@@ -24,51 +16,6 @@ def _feeds(name, **kwargs):
         ("RSS", reverse(f"articles:{name}", kwargs=kwargs)),
         ("Atom", reverse(f"articles:{name}_atom", kwargs=kwargs)),
     ]
-
-
-class HomeView(ReaderMixin, TemplateView):
-    """A lead story, the latest articles and blocks by province; each article once."""
-
-    template_name = "articles/home.html"
-    latest_count = 12
-    block_count = 6
-    block_size = 4
-
-    def province_blocks(self, exclude):
-        """[(province, [article, ...]), ...]: the provinces with the newest stories first."""
-        ranked = (
-            card_queryset()
-            .filter(province__isnull=False, publish_at__gte=timezone.now() - BLOCK_WINDOW)
-            .exclude(pk__in=exclude)
-            .select_related("province")
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=F("province_id"),
-                    order_by=(F("publish_at").desc(), F("id").desc()),
-                )
-            )
-            .filter(rank__lte=self.block_size)
-            .order_by("-publish_at", "-id")
-        )
-        blocks = {}
-        for article in ranked:
-            blocks.setdefault(article.province_id, (article.province, []))[1].append(article)
-        return list(blocks.values())[: self.block_count]
-
-    def get_context_data(self, **kwargs):
-        newest = list(card_queryset().newest_first()[: self.latest_count + 1])
-        # The lead is the newest story with a photo; a text-only newest story still leads.
-        lead = next((a for a in newest if a.lead_photo_id), newest[0] if newest else None)
-        latest = [a for a in newest if a is not lead][: self.latest_count]
-        shown = {a.pk for a in [lead, *latest] if a is not None}
-        context = super().get_context_data(
-            lead=lead, latest=latest, blocks=self.province_blocks(shown), **kwargs
-        )
-        context["shown_ids"].update(shown)
-        for _province, articles in context["blocks"]:
-            context["shown_ids"].update(a.pk for a in articles)
-        return context
 
 
 class LatestView(ArticleListView):
@@ -175,21 +122,3 @@ class AuthorView(ArticleListView):
 
     def feeds(self):
         return _feeds("author_feed", slug=self.object.slug)
-
-
-def in_region(region):
-    """A province's articles include its cities' (Article.province is denormalised for this)."""
-    return Q(province=region) if region.is_provincial else Q(dateline_region=region)
-
-
-def tagged_with(tag):
-    return Q(tagged_items__tag=tag)
-
-
-def credited_to(author):
-    """Articles with `author` in a byline or a photo credit, without a multi-row join."""
-    return (
-        Q(pk__in=Byline.objects.filter(author=author).values("article_id"))
-        | Q(lead_photo__photographer=author)
-        | Q(pk__in=ArticlePhoto.objects.filter(photo__photographer=author).values("article_id"))
-    )

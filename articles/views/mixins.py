@@ -1,26 +1,17 @@
-"""What every reader page shares: listed articles as cards, keyset pages and sidebar context.
+"""What every reader page shares: canonical URL, breadcrumbs, keyset pages, sidebar context.
 
 The sidebars (inclusion tags in templatetags/news.py) read `shown_ids` from the context and
 skip those articles, so an article appears at most once on a page.
 """
 
-from django.db.models.functions import Substr
 from django.utils.encoding import escape_uri_path
 from django.views.generic import TemplateView
 from django.views.generic.base import ContextMixin
 
 from articles import structured
-from articles.models import Article, SiteSettings
+from articles.models import SiteSettings
 from articles.paging import keyset_page
-
-# Enough of the body for a card's excerpt when the article has no summary.
-EXCERPT_SOURCE_CHARS = 400
-
-
-def card_queryset(queryset=None):
-    """Listed articles with what a card shows, fetched in one query whatever the page size."""
-    queryset = Article.objects.listed() if queryset is None else queryset
-    return queryset.for_cards().annotate(body_start=Substr("body", 1, EXCERPT_SOURCE_CHARS))
+from articles.selectors import card_queryset
 
 
 class ReaderMixin(ContextMixin):
