@@ -3,7 +3,8 @@
 - Content-Security-Policy comes from django-csp (settings.CONTENT_SECURITY_POLICY); the
   subclass here also allows, by hash, the one inline script the admin needs: the import
   map django-prose-editor renders for its ES modules. A hash allows exactly that JSON,
-  so nothing injected next to it can run.
+  so nothing injected next to it can run. The admin also accepts inline <style>
+  elements (the editor injects one); public pages accept neither.
 - Permissions-Policy switches off browser features a news site never uses.
 """
 
@@ -38,6 +39,10 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if request.path_info.startswith(f"/{settings.ADMIN_URL}"):
             update = dict(parts.update or {})
             update["script-src"] = [*update.get("script-src", ()), *admin_script_hashes()]
+            # The editor (Tiptap) injects its base stylesheet as a <style> element with
+            # no way to pass a nonce through django-prose-editor. Styles cannot run code,
+            # so the admin allows inline <style> elements; scripts stay strict.
+            update["style-src-elem"] = ["'self'", "'unsafe-inline'"]
             parts.update = update
         return parts
 

@@ -32,7 +32,7 @@ def is_database_outage(exc):
 def _nonce(request):
     try:
         return str(request.csp_nonce)
-    except Exception:  # noqa: BLE001 - no nonce (CSP header already written): unstyled page
+    except Exception:
         return ""
 
 

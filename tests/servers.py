@@ -65,10 +65,24 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, loopback only
+            [  # noqa: S607 - whichever redis-server is on PATH
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
         return self
@@ -101,13 +115,26 @@ class PostgresCluster:
         command = [os.path.join(PG_BIN[-1], args[0]), *args[1:]]
         if os.geteuid() == 0:  # postgres refuses to run as root
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, check=check, capture_output=True, text=True, timeout=60)
+        # Fixed PostgreSQL tools from PG_BIN with our own arguments.
+        return subprocess.run(  # noqa: S603
+            command, check=check, capture_output=True, text=True, timeout=60
+        )
 
     def init(self):
         if os.geteuid() == 0:
             shutil.chown(self.tmp, "postgres")
-        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync", "--no-instructions")
+        self._run(
+            "initdb",
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
+        )
         return self
 
     def start(self):
@@ -178,8 +205,12 @@ def prepare_database(env):
     """Tables and sample articles in the database `env` points at; returns their URLs."""
     import json
 
-    result = subprocess.run(
-        [sys.executable, "-c", PREPARE], cwd=ROOT, env=env, capture_output=True, text=True,
+    result = subprocess.run(  # noqa: S603 - our interpreter, our script
+        [sys.executable, "-c", PREPARE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     if result.returncode != 0:
@@ -200,7 +231,10 @@ class AppServer:
             "GUNICORN_LOG_LEVEL": "warning",
         }
         self.process = None
-        self.log = tempfile.NamedTemporaryFile(prefix="np-gunicorn-", suffix=".log", delete=False)
+        # Kept open for the server's lifetime (closed in stop()), read back by output().
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="np-gunicorn-", suffix=".log", delete=False
+        )
 
     @property
     def base(self):
@@ -208,9 +242,11 @@ class AppServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
-             "newsportal.wsgi"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "newsportal.wsgi"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         wait_for_port(self.port)
         return self
@@ -237,7 +273,8 @@ class AppServer:
 
     def get(self, path, method="GET", headers=None, timeout=10):
         """(status, headers, body) without raising on 4xx/5xx."""
-        request = urllib.request.Request(
+        # Always http://127.0.0.1:<port>, built above.
+        request = urllib.request.Request(  # noqa: S310
             self.base + path, method=method, headers={"Host": "127.0.0.1", **(headers or {})}
         )
         try:

@@ -1,7 +1,6 @@
 """The admin login: axes lockouts, the login rate limit, optional TOTP two-factor, the path."""
 
 import importlib
-
 from types import SimpleNamespace
 
 import pytest

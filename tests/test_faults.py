@@ -1,20 +1,32 @@
-"""Faults with real servers: Redis vanishing and PostgreSQL restarting under traffic.
+"""Faults with real servers: Redis vanishing and PostgreSQL restarting under traffic, and
+a counter flush or an import killed halfway.
 
 The site runs in gunicorn (deploy/gunicorn.conf.py) against a redis-server and a
 PostgreSQL cluster started here on spare loopback ports; a few client threads keep
-requesting pages while a server is stopped and started again. What each test saw
-(requests, errors, seconds to recover) is printed; run with -s to read it.
+requesting pages while a server is stopped and started again. Commands are SIGKILLed
+while they work. What each test saw (requests, errors, seconds to recover, counts before
+and after) is printed; run with -s to read it.
 """
 
 import itertools
 import json
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 
 import pytest
 
-from tests.servers import AppServer, PostgresCluster, RedisServer, app_env, prepare_database
+from tests.servers import (
+    ROOT,
+    AppServer,
+    PostgresCluster,
+    RedisServer,
+    app_env,
+    prepare_database,
+)
 
 pytestmark = pytest.mark.faults
 
@@ -95,7 +107,14 @@ def stack(tmp_path_factory):
         if redis:
             redis.stop()
         raise
-    yield {"redis": redis, "postgres": cluster, "app": app, "urls": urls}
+    yield {
+        "redis": redis,
+        "postgres": cluster,
+        "app": app,
+        "urls": urls,
+        "env": env,
+        "database_url": database_url,
+    }
     app.stop()
     if cluster:
         cluster.destroy()
@@ -117,6 +136,27 @@ def postgres_stack(stack):
     return stack["postgres"], stack["app"], stack["urls"]
 
 
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+
+
+def beacon_statuses(app, urls, count=6):
+    """POST the read beacon as engagement.js does; Counter of statuses (503s need Retry-After)."""
+    from articles.counters.tokens import page_token
+
+    found = Counter()
+    for n in range(count):
+        pk = urls["article_ids"][n % len(urls["article_ids"])]
+        status, headers, _body = app.get(
+            f"/e/read/{pk}/?t={page_token(pk)}",
+            method="POST",
+            headers={"User-Agent": f"{BROWSER} fault/{time.monotonic_ns()}"},
+        )
+        if status == 503:
+            assert headers.get("Retry-After"), "a 503 must say when to retry"
+        found[status] += 1
+    return found
+
+
 def pages(urls):
     return ["/", *urls["articles"], urls["region"], urls["tag"], urls["author"]]
 
@@ -129,17 +169,21 @@ def test_pages_keep_coming_while_redis_is_away_and_the_cache_returns(redis_stack
     keys_before = redis.client().dbsize()
     assert keys_before > 0, "the site should be caching in Redis"
 
+    beacons = {"before": beacon_statuses(app, urls)}
     with Traffic(app, pages(urls)) as traffic:
         time.sleep(1)
         down_at = time.monotonic()
         redis.stop()
-        time.sleep(2)
+        time.sleep(1)
+        beacons["during"] = beacon_statuses(app, urls)
+        time.sleep(1)
         ready_during = app.get("/readyz")
         up_at = time.monotonic()
         redis.start()
         recovered_in = wait_until(lambda: redis.client().dbsize() > 0, timeout=30)
         time.sleep(0.5)
     ready_after = app.get("/readyz")
+    beacons["after"] = beacon_statuses(app, urls)
 
     during = traffic.between(down_at, up_at)
     report(
@@ -151,12 +195,17 @@ def test_pages_keep_coming_while_redis_is_away_and_the_cache_returns(redis_stack
         seconds_until_cache_used_again=recovered_in,
         readyz_during=ready_during[0],
         readyz_after=ready_after[0],
+        beacon_statuses={when: dict(found) for when, found in beacons.items()},
     )
     assert len(during) >= 3
     assert statuses(traffic.results) == {200: len(traffic.results)}, app.output()[-2000:]
     assert ready_during[0] == 503
     assert json.loads(ready_during[2])["checks"]["cache"]["ok"] is False
     assert ready_after[0] == 200
+    # Reads are answered (204) or refused with a retryable 503, never a 500.
+    for when, found in beacons.items():
+        assert set(found) <= {204, 503}, (when, found)
+    assert set(beacons["after"]) == {204}
 
 
 def test_postgres_restart_gives_a_styled_503_then_recovers_by_itself(postgres_stack):
@@ -196,3 +245,116 @@ def test_postgres_restart_gives_a_styled_503_then_recovers_by_itself(postgres_st
             assert "服务暂时不可用" in body.decode()
     assert set(statuses(traffic.results)) <= {200, 503}, app.errors()[-5:]
     assert settled and statuses(settled) == {200: len(settled)}, app.errors()[-5:]
+
+
+def sql(stack, query):
+    """One value from the stack's database (PostgreSQL or the SQLite fallback)."""
+    if stack["postgres"]:
+        import psycopg
+
+        with psycopg.connect(stack["database_url"].replace("postgres://", "postgresql://")) as db:
+            return int(db.execute(query).fetchone()[0])
+    import sqlite3
+
+    with sqlite3.connect(stack["database_url"].removeprefix("sqlite:///")) as db:
+        return int(db.execute(query).fetchone()[0])
+
+
+def manage(stack, *args):
+    return subprocess.Popen(  # noqa: S603 - our interpreter and our manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=stack["env"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def read_totals(stack):
+    return (
+        sql(stack, "SELECT COALESCE(SUM(view_count), 0) FROM articles_article"),
+        sql(stack, "SELECT COALESCE(SUM(count), 0) FROM articles_dailyreads"),
+    )
+
+
+def test_a_killed_counter_flush_loses_no_read_and_counts_none_twice(stack):
+    """flush_counters SIGKILLed again and again while reads pour in; totals still match."""
+    if stack["redis"] is None:
+        pytest.skip("needs redis-server (apt-get install redis-server)")
+    from articles.counters.redis_backend import RedisCounter
+
+    counter = RedisCounter(stack["redis"].url, prefix="np:cnt")  # the app's default prefix
+    ids = stack["urls"]["article_ids"]
+    before = read_totals(stack)
+    recorded, kills, visitor = 0, 0, itertools.count()
+    for _round in range(3):
+        flusher = manage(stack, "flush_counters", "--loop", "0.05", "-v", "0")
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            recorded += sum(
+                counter.record_read(ids[n % len(ids)], f"flush-visitor-{next(visitor)}")
+                for n in range(50)
+            )
+            time.sleep(0.01)
+        flusher.kill()
+        flusher.wait()
+        kills += flusher.returncode == -signal.SIGKILL
+    final = manage(stack, "flush_counters", "-v", "0")
+    assert final.wait(60) == 0, final.stderr.read()
+    after = read_totals(stack)
+    report(
+        "counter flush killed",
+        reads_recorded=recorded,
+        flushers_killed=kills,
+        batches_applied=sql(stack, "SELECT COUNT(*) FROM articles_counterflush"),
+        view_count_before_after=[before[0], after[0]],
+        daily_reads_before_after=[before[1], after[1]],
+    )
+    assert kills == 3
+    assert after[0] - before[0] == recorded
+    assert after[1] - before[1] == recorded
+
+
+IMPORT_PAGE = """场馆开放第{n}期：市民健身有了新去处
+2026年03月{day:02d}日 09:21　来源：中新网
+
+  中新网杭州3月{day}日电(林晓 陈立平)第{n}个场馆今天向市民开放，清晨已有不少市民在慢跑。
+
+  杭州市体育局相关负责人介绍，这是今年改造完成的第{n}处场馆，票价不到二十元。(完)
+
+【编辑:唐雨】
+"""
+
+
+def test_an_import_killed_halfway_leaves_whole_articles_and_finishes_on_rerun(stack, tmp_path):
+    """SIGKILL mid-import: every article is whole; a re-run completes without duplicates."""
+    pages_total = 30
+    for n in range(pages_total):
+        text = IMPORT_PAGE.format(n=n, day=n % 28 + 1)
+        (tmp_path / f"page-{n:03d}.txt").write_text(text, encoding="utf-8")
+    imported = "SELECT COUNT(*) FROM articles_article WHERE origin_key IS NOT NULL"
+    whole = (
+        "SELECT COUNT(*) FROM articles_article a WHERE origin_key IS NOT NULL AND body <> ''"
+        " AND EXISTS (SELECT 1 FROM articles_byline b WHERE b.article_id = a.id)"
+    )
+    importer = manage(stack, "import_articles", str(tmp_path), "--publish", "-v", "0")
+    wait_until(lambda: sql(stack, imported) >= 3 or importer.poll() is not None, timeout=60)
+    importer.kill()
+    importer.wait()
+    at_kill = sql(stack, imported)
+    whole_at_kill = sql(stack, whole)
+
+    rerun = manage(stack, "import_articles", str(tmp_path), "--publish", "-v", "0")
+    assert rerun.wait(120) == 0, rerun.stderr.read()[-2000:]
+    report(
+        "import killed",
+        pages=pages_total,
+        articles_when_killed=at_kill,
+        whole_articles_when_killed=whole_at_kill,
+        articles_after_rerun=sql(stack, imported),
+    )
+    assert importer.returncode == -signal.SIGKILL, "the import finished before it was killed"
+    assert whole_at_kill == at_kill
+    assert sql(stack, imported) == pages_total
+    assert sql(stack, whole) == pages_total
+    assert sql(stack, "SELECT COUNT(DISTINCT origin_key) FROM articles_article") == pages_total

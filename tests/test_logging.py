@@ -25,7 +25,9 @@ def run(request):
     seen = []
 
     def view(req):
-        record = logger.makeRecord(logger.name, logging.INFO, __file__, 1, "读者打开了页面", (), None)
+        record = logger.makeRecord(
+            logger.name, logging.INFO, __file__, 1, "读者打开了页面", (), None
+        )
         seen.append(formatted(record))
         return HttpResponse("ok")
 
@@ -63,7 +65,13 @@ def test_django_request_log_lines_get_the_id_from_the_request():
     request = rf.get("/missing/")
     request.request_id = "feedfacecafe0001"
     record = logger.makeRecord(
-        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", ("/missing/",), None,
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "Not Found: %s",
+        ("/missing/",),
+        None,
         extra={"status_code": 404, "request": request},
     )
     line = formatted(record)

@@ -55,9 +55,7 @@ def argument(name, route, objects):
 def public_urls(objects):
     urls = []
     for name, pattern in public_patterns():
-        kwargs = {
-            key: argument(key, name, objects) for key in pattern.pattern.converters
-        }
+        kwargs = {key: argument(key, name, objects) for key in pattern.pattern.converters}
         for language in ("zh-hans", "en"):
             with translation.override(language):
                 urls.append((name, reverse(name, kwargs=kwargs)))
@@ -113,12 +111,27 @@ def strictly_bad_requests():
         ("DELETE", "delete", "", None, {}),
         ("TRACE", "trace", "", None, {}),
         ("OPTIONS", "options", "", None, {}),
-        ("huge body", "post", "", "x" * HUGE,
-         {"content_type": "application/x-www-form-urlencoded"}),
-        ("too many fields", "post", "", many_fields,
-         {"content_type": "application/x-www-form-urlencoded"}),
-        ("broken multipart", "post", "", "--zz\r\nContent-Disposition: form-data\r\n\r\n",
-         {"content_type": "multipart/form-data; boundary="}),
+        (
+            "huge body",
+            "post",
+            "",
+            "x" * HUGE,
+            {"content_type": "application/x-www-form-urlencoded"},
+        ),
+        (
+            "too many fields",
+            "post",
+            "",
+            many_fields,
+            {"content_type": "application/x-www-form-urlencoded"},
+        ),
+        (
+            "broken multipart",
+            "post",
+            "",
+            "--zz\r\nContent-Disposition: form-data\r\n\r\n",
+            {"content_type": "multipart/form-data; boundary="},
+        ),
     ]
 
 
@@ -161,8 +174,12 @@ def test_broken_paths_get_a_4xx_or_a_redirect(browser_client, objects):
     """Invalid UTF-8, NUL and absurdly long segments inside the path itself."""
     failures = []
     for name, url in public_urls(objects):
-        for broken in (url + "%FF%FE/", url + "%00/", url.rstrip("/") + "%C3%28",
-                       url + "x" * 5000 + "/"):
+        for broken in (
+            url + "%FF%FE/",
+            url + "%00/",
+            url.rstrip("/") + "%C3%28",
+            url + "x" * 5000 + "/",
+        ):
             status = browser_client.get(broken).status_code
             if status >= 500 or status < 300:
                 failures.append((status, name, broken[:80]))
@@ -204,8 +221,15 @@ def raw(app, payload, timeout=10):
 
 def request(path=b"/", headers=b"", method=b"GET", version=b"HTTP/1.1", body=b""):
     return (
-        method + b" " + path + b" " + version + b"\r\nHost: 127.0.0.1\r\n" + headers
-        + b"Connection: close\r\n\r\n" + body
+        method
+        + b" "
+        + path
+        + b" "
+        + version
+        + b"\r\nHost: 127.0.0.1\r\n"
+        + headers
+        + b"Connection: close\r\n\r\n"
+        + body
     )
 
 
@@ -221,8 +245,11 @@ RAW_CASES = [
     ("text Content-Length", request(method=b"POST", headers=b"Content-Length: abc\r\n")),
     (
         "Content-Length and chunked together",
-        request(method=b"POST", headers=b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n",
-                body=b"0\r\n\r\n"),
+        request(
+            method=b"POST",
+            headers=b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n",
+            body=b"0\r\n\r\n",
+        ),
     ),
     (
         "broken chunk",

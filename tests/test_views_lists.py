@@ -73,6 +73,14 @@ def test_home_leaves_out_drafts_scheduled_and_retracted_articles(client):
     assert "草稿" not in html and "定时" not in html and "撤稿" not in html
 
 
+def test_footer_shows_the_operators_icp_and_news_licence_numbers(client, settings):
+    settings.SITE_ICP_NUMBER = "浙ICP备12345678号"
+    settings.SITE_NEWS_LICENSE_NUMBER = "33120230001"
+    footer = re.search(r"<footer.*</footer>", client.get("/").content.decode(), re.S)[0]
+    assert 'href="https://beian.miit.gov.cn/"' in footer and "浙ICP备12345678号" in footer
+    assert "互联网新闻信息服务许可证：33120230001" in footer
+
+
 def test_home_with_no_articles_still_renders(client):
     response = client.get("/")
     assert response.status_code == 200 and "暂无文章" in response.content.decode()

@@ -78,6 +78,7 @@ class Article(models.Model):
             "Heading": {"levels": [2, 3]},
             "BulletList": True,
             "OrderedList": True,
+            "ListItem": True,
             "Blockquote": True,
             "Link": {"enableTarget": False},
             "HardBreak": True,
