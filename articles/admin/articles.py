@@ -168,11 +168,6 @@ class ArticleAdmin(
                 label=db_field.verbose_name,
                 widget=AutocompleteSelectMultiple(db_field, self.admin_site),
             )
-        if db_field.name == "body" and "ListItem" not in db_field.config["extensions"]:
-            # The editor refuses to start with lists but no ListItem node ("No node type
-            # 'listItem'"); <li> is already in the sanitiser's allowlist.
-            extensions = {**db_field.config["extensions"], "ListItem": True}
-            kwargs["config"] = {**db_field.config, "extensions": extensions}
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # --- list columns -------------------------------------------------------------------
