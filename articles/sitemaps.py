@@ -86,17 +86,17 @@ class ArticleSitemap(Sitemap):
         return max(article.updated_at, article.publish_at)
 
     def get_latest_lastmod(self):
-        # One aggregate instead of Django's default of calling lastmod() on every article.
-        return Article.objects.listed().aggregate(latest=Max("updated_at"))["latest"]
+        # One cached aggregate instead of Django's default: lastmod() on every article.
+        return _cached(
+            "latest", lambda: Article.objects.listed().aggregate(latest=Max("updated_at"))["latest"]
+        )
 
     @cached_property
     def months(self):
-        key = f"sitemap:months:v{content_version()}"
-        months = cache.get(key)
-        if months is None:
-            months = list(Article.objects.listed().datetimes("publish_at", "month", tzinfo=CHINA))
-            cache.set(key, months, SIZE_CACHE_SECONDS)
-        return months
+        listed = Article.objects.listed()
+        return _cached(
+            "months", lambda: list(listed.datetimes("publish_at", "month", tzinfo=CHINA))
+        )
 
     @property
     def paginator(self):
@@ -118,13 +118,18 @@ class NewsSitemap(Sitemap):
         return max(article.updated_at, article.publish_at)
 
 
+def _cached(name, compute):
+    """Whole-archive figures (size, months, latest change), kept until the content changes."""
+    key = f"sitemap:{name}:v{content_version()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, SIZE_CACHE_SECONDS)
+    return value
+
+
 def _is_large():
-    key = f"sitemap:large:v{content_version()}"
-    large = cache.get(key)
-    if large is None:
-        large = Article.objects.listed().count() > SINGLE_SITEMAP_MAX
-        cache.set(key, large, SIZE_CACHE_SECONDS)
-    return large
+    return _cached("large", lambda: Article.objects.listed().count() > SINGLE_SITEMAP_MAX)
 
 
 def _sections(by_month):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -65,6 +66,8 @@ def short_count(number):
     number = int(number or 0)
     if number < 10_000:
         return str(number)
+    if not (get_language() or "zh").startswith("zh"):
+        return f"{number:,}"  # 万 is a Chinese unit; English pages group digits: 7,298,663
     wan = _one_decimal(Decimal(number) / 10_000)
     if wan < 10_000:  # 99,999,999 rounds to 10000.0万, which reads as 1亿
         return _("%(n)s万") % {"n": _plain(wan)}
@@ -80,7 +83,8 @@ def chinese_datetime(value):
     """2026年01月16日 18:39, in Beijing time."""
     if value is None:
         return ""
-    return china_time(value).strftime("%Y年%m月%d日 %H:%M")
+    # Translators: a strftime format; English uses 2026-01-16 18:39.
+    return china_time(value).strftime(_("%Y年%m月%d日 %H:%M"))
 
 
 def iso_datetime(value):

@@ -90,17 +90,47 @@ def saved_definitions(conn, tables):
         {"tables": list(tables)},
     ).fetchall()
     saved += [Saved("index", table, name, definition) for table, name, definition in rows]
-    return saved
+    present = {item.name for item in saved}
+    return saved + [item for item in remembered(conn, tables) if item.name not in present]
+
+
+SAVED_TABLE = "bench_saved_ddl"
+
+
+def remembered(conn, tables):
+    """Definitions set aside by an earlier run that never rebuilt them (it was stopped)."""
+    if not conn.execute("SELECT to_regclass(%s) IS NOT NULL", [SAVED_TABLE]).fetchone()[0]:
+        return []
+    rows = conn.execute(
+        f"SELECT kind, table_name, name, definition FROM {SAVED_TABLE} "
+        "WHERE table_name = ANY(%s) ORDER BY id",
+        [list(tables)],
+    ).fetchall()
+    return [Saved(*row) for row in rows]
 
 
 def set_aside(conn, saved):
-    """Drop what `saved` lists: foreign keys first, since they depend on the keys."""
+    """Drop what `saved` lists: foreign keys first, since they depend on the keys.
+
+    The definitions are also written to a table, so a run that is stopped before
+    `rebuild()` leaves them for the next one instead of losing them.
+    """
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {SAVED_TABLE} (id serial PRIMARY KEY, kind text, "
+        "table_name text, name text UNIQUE, definition text)"
+    )
+    for item in saved:
+        conn.execute(
+            f"INSERT INTO {SAVED_TABLE} (kind, table_name, name, definition) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
+            [item.kind, item.table, item.name, item.definition],
+        )
     for item in sorted(saved, key=lambda s: s.kind != "fk"):
         if item.kind == "index":
-            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(item.name)))
+            conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(item.name)))
         else:
             conn.execute(
-                sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(
                     sql.Identifier(item.table), sql.Identifier(item.name)
                 )
             )
@@ -148,6 +178,10 @@ def rebuild(url, saved, workers=2, progress=None, largest_first=()):
             for name in pool.map(lambda job: job[0](url, job[1]), step):
                 if progress:
                     progress(name)
+    with connect(url) as conn:
+        names = [item.name for item in saved]
+        if conn.execute("SELECT to_regclass(%s) IS NOT NULL", [SAVED_TABLE]).fetchone()[0]:
+            conn.execute(f"DELETE FROM {SAVED_TABLE} WHERE name = ANY(%s)", [names])
 
 
 def copy_lines(conn, table, columns, lines):

@@ -1,23 +1,22 @@
 """Fill the search helper's document table after a bulk load, when the site has one.
 
-The documents come from the site's own `articles.search.documents.build()`, the function
-its save signals and `rebuild_search_index` use, so the benchmark searches what the site
-would have built. Going through `refresh_documents()` costs ~10 ms an article (Python text
-processing, then to_tsvector in one big INSERT), hours for a million, so the load takes a
-faster route to the same rows, and checks that it is the same before using it:
+The documents are the site's own: `articles.search.documents.build()` is what its save
+signals and `rebuild_search_index` write. Going through `refresh_documents()` costs ~10 ms
+an article (ORM objects, text processing, then to_tsvector in one big INSERT), hours for a
+million, so the load takes a faster route to the same rows:
 
-- in the worker processes only, `normalize()` and `tokens()` are memoised per paragraph
-  of long texts (generated bodies reuse paragraphs, and segmentation never crosses the
-  space between paragraphs);
-- the vector is written as a tsvector literal through COPY instead of being computed by
-  PostgreSQL, when `DocumentVector` has the shape this module knows.
+- plain rows from one SQL query per batch instead of model instances;
+- the site's own `normalize()`, `tokens()`, `grams()` and `month_key()`, applied once per
+  distinct piece of text (a paragraph, a tag, a name) and memoised: generated articles
+  reuse them, and segmentation never crosses the space between pieces;
+- the vector written as a tsvector literal through COPY, not computed by PostgreSQL.
 
-A sample of articles is built both ways first: the memoised text must equal `build()`'s
-exactly, and the literal must equal (`=` on tsvector) what PostgreSQL computes from the
-site's template. Otherwise the documents are written by `refresh_documents()` itself.
+Before it is used, a sample of articles is built both ways: the parts must equal build()'s
+and the literal must be `=` to what PostgreSQL computes from the site's template. If the
+site's documents changed shape, they are written by `refresh_documents()` itself (small
+loads) or left out with the reason (large ones).
 """
 
-import functools
 import multiprocessing
 import sys
 import time
@@ -45,69 +44,125 @@ def _indexer():
     return documents, ""
 
 
-# --- memoised text processing (worker processes only) -----------------------------------
+# --- the fast route ----------------------------------------------------------------------
+
+# Tags in id order: taggit's prefetch (SELECT DISTINCT, no ORDER BY) returns them sorted
+# that way, which decides their positions in the B part.
+ROWS_SQL = """
+SELECT a.id, a.publish_at, a.title, a.subtitle, a.summary, a.body, a.dateline_region_id,
+       a.province_id,
+       ARRAY(SELECT au.name FROM articles_byline b JOIN articles_author au ON au.id = b.author_id
+             WHERE b.article_id = a.id ORDER BY b.position, b.id),
+       ARRAY(SELECT t.id FROM articles_taggedarticle x JOIN articles_tag t ON t.id = x.tag_id
+             WHERE x.content_object_id = a.id ORDER BY t.id),
+       ARRAY(SELECT t.name FROM articles_taggedarticle x JOIN articles_tag t ON t.id = x.tag_id
+             WHERE x.content_object_id = a.id ORDER BY t.id)
+FROM articles_article a WHERE a.id = ANY(%s) ORDER BY a.id
+"""
 
 
-def memoise_text():
-    """Swap in per-paragraph memoised `normalize` and `tokens` for long texts."""
-    from articles.search import text
+class DocumentMaker:
+    """`documents.build()`'s three vector parts from plain rows, memoised per text piece.
 
-    if getattr(text, "_bench_memoised", False):
-        return
-    normalize, tokens = text.normalize, text.tokens
-    normalize_part = functools.lru_cache(maxsize=100_000)(normalize)
-    tokens_part = functools.lru_cache(maxsize=100_000)(lambda part: tuple(tokens(part)))
+    Fields are joined with spaces and normalised, then segmented; segmentation never
+    crosses a space, so each piece (a paragraph, a tag name, a person) is processed once
+    per worker and reused. `check()` proves the parts equal build()'s on a sample.
+    """
 
-    def fast_normalize(value):
-        if len(value) < LONG_TEXT:
-            return normalize(value)
-        return " ".join(normalize_part(part) for part in text.clean(value).split(" "))
+    def __init__(self):
+        from articles.models import Region
+        from articles.search import documents
+        from articles.search import text
 
-    def fast_tokens(value):
-        if len(value) < LONG_TEXT:
-            return tokens(value)
-        found = []
-        for part in value.split(" "):
-            found.extend(tokens_part(part))
+        self.text, self.documents = text, documents
+        self.regions = {r.pk: r for r in Region.objects.all()}
+        self.pieces = {}
+        self.paragraphs = {}
+        self.quoted = {}
+
+    def piece(self, value):
+        """(normalised text, tokens) of a short piece of text."""
+        found = self.pieces.get(value)
+        if found is None:
+            normal = self.text.normalize(value)
+            found = self.pieces[value] = (normal, tuple(self.text.tokens(normal)))
         return found
 
-    text.normalize, text.tokens = fast_normalize, fast_tokens
-    text._bench_memoised = True
+    def paragraph_words(self, value):
+        found = self.paragraphs.get(value)
+        if found is None:
+            normal = self.text.normalize(value)
+            found = self.paragraphs[value] = frozenset(self.text.tokens(normal))
+        return found
+
+    def body_words(self, body):
+        text = self.text.html_to_text(body)[: self.text.MAX_INDEXED_CHARS]
+        words = set()
+        for paragraph in text.split():
+            words |= self.paragraph_words(paragraph)
+        return words
+
+    def places(self, region_id):
+        region = self.regions.get(region_id)
+        if region is None:
+            return []
+        places = [region.name, region.full_name]
+        parent = self.regions.get(region.parent_id)
+        if parent is not None:
+            places += [parent.name, parent.full_name]
+        return places
+
+    def parts(self, row):
+        """(A words, B words, rest lexemes) of one ROWS_SQL row."""
+        pk, publish_at, title, subtitle, summary, body, region, province, people, tag_ids, tags = row
+        a_normal, a_words = self.piece(title)
+        b_pieces = [self.piece(p) for p in (subtitle, summary, *people, *tags, *self.places(region))]
+        b_normal = " ".join(normal for normal, _words in b_pieces if normal)
+        b_words = [word for _normal, words in b_pieces for word in words]
+        body = self.body_words(body)
+        all_words = set(a_words) | set(b_words) | body
+        grams = self.text.grams(a_normal, all_words) | self.text.grams(b_normal, all_words)
+        keys = {self.documents.month_key(publish_at), *(f"@t{tag}" for tag in tag_ids)}
+        if region:
+            keys.add(f"@r{region}")
+        if province:
+            keys.add(f"@p{province}")
+        return " ".join(a_words), " ".join(b_words), body | grams | keys
+
+    def literal(self, a, b, rest):
+        """The tsvector KNOWN_TEMPLATE computes: A and B words with positions, rest without."""
+        positions, offset = {}, 0
+        for text, weight in ((a, "A"), (b, "B")):
+            words = text.split()
+            for index, word in enumerate(words, start=1):
+                positions.setdefault(word, []).append(f"{min(offset + index, 16383)}{weight}")
+            offset += len(words)
+        entries = [
+            f"{self.quote(word)}:{','.join(places[:256])}" for word, places in positions.items()
+        ]
+        entries += [self.quote(word) for word in rest if word and word not in positions]
+        return " ".join(entries)
+
+    def quote(self, word):
+        found = self.quoted.get(word)
+        if found is None:
+            found = self.quoted[word] = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+        return found
 
 
-def vector_parts(document):
-    return [expression.value for expression in document.vector.get_source_expressions()]
+_maker = {}
 
 
-def tsvector_literal(a, b, rest):
-    """The tsvector KNOWN_TEMPLATE computes: A and B words with positions, rest without."""
-    positions = {}
-    offset = 0
-    for text, weight in ((a, "A"), (b, "B")):
-        words = text.split()
-        for index, word in enumerate(words, start=1):
-            positions.setdefault(word, []).append(f"{min(offset + index, 16383)}{weight}")
-        offset += len(words)
-    for word in rest.split(" "):
-        if word:
-            positions.setdefault(word, [])
-    entries = []
-    for word, places in positions.items():
-        quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-        entries.append(quoted + (":" + ",".join(places[:256]) if places else ""))
-    return " ".join(entries)
+def _rows(ids):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(ROWS_SQL, [list(ids)])
+        return cursor.fetchall()
 
 
 def _copy_escape(value):
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-
-
-def _articles(first, last):
-    from articles.search import documents
-
-    return list(
-        documents.with_search_fields(documents.searchable().filter(pk__range=(first, last)))
-    )
 
 
 def _fast_batch(bounds):
@@ -117,22 +172,19 @@ def _fast_batch(bounds):
 
     from articles.search import documents
 
-    memoise_text()
+    maker = _maker.get("maker") or _maker.setdefault("maker", DocumentMaker())
     first, last = bounds
+    ids = documents.searchable().filter(pk__range=(first, last)).values_list("pk", flat=True)
     now = timezone.now().isoformat()
     lines = []
-    for article in _articles(first, last):
-        a, b, rest = vector_parts(documents.build(article, vendor="postgresql"))
-        lines.append(
-            f"{article.pk}\t{article.publish_at.isoformat()}\t"
-            f"{_copy_escape(tsvector_literal(a, b, rest))}\t\t{now}"
-        )
+    for row in _rows(ids):
+        vector = maker.literal(*maker.parts(row))
+        lines.append(f"{row[0]}\t{row[1].isoformat()}\t{_copy_escape(vector)}\t\t{now}")
     if lines:
-        data = ("\n".join(lines) + "\n").encode()
         with connection.cursor() as cursor:
             copy = f"COPY {TABLE} (article_id, publish_at, vector, text, updated_at) FROM STDIN"
             with cursor.cursor.copy(copy) as stream:
-                stream.write(data)
+                stream.write(("\n".join(lines) + "\n").encode())
     return last - first + 1, len(lines)
 
 
@@ -154,22 +206,23 @@ def check_fast_path(total):
 
     if documents.DocumentVector.template != KNOWN_TEMPLATE:
         return "DocumentVector changed shape"
-    ids = range(1, total + 1, max(1, total // SAMPLE))
-    sample = list(
-        documents.with_search_fields(documents.searchable().filter(pk__in=list(ids)))
-    )
+    ids = list(range(1, total + 1, max(1, total // SAMPLE)))
+    sample = list(documents.with_search_fields(documents.searchable().filter(pk__in=ids)))
     if not sample:
         return "no searchable articles"
-    expected = [vector_parts(documents.build(a, vendor="postgresql")) for a in sample]
-    memoise_text()
-    for article, parts in zip(sample, expected, strict=True):
-        fast = vector_parts(documents.build(article, vendor="postgresql"))
-        if fast != parts:
-            return f"memoised text differs for article {article.pk}"
+    maker = DocumentMaker()
+    rows = {row[0]: row for row in _rows([a.pk for a in sample])}
+    for article in sample:
+        expected = [e.value for e in documents.build(article, "postgresql").vector.get_source_expressions()]
+        a, b, rest = maker.parts(rows[article.pk])
+        if [a, b] != expected[:2] or rest != set(expected[2].split(" ")) - {""}:
+            return f"the parts differ from build() for article {article.pk}"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT %s::tsvector = ({KNOWN_TEMPLATE})", [tsvector_literal(*fast), *fast])
+            cursor.execute(
+                f"SELECT %s::tsvector = ({KNOWN_TEMPLATE})", [maker.literal(a, b, rest), *expected]
+            )
             if not cursor.fetchone()[0]:
-                return f"tsvector literal differs for article {article.pk}"
+                return f"the tsvector literal differs for article {article.pk}"
     return ""
 
 
@@ -207,7 +260,7 @@ def fill(url, total, workers=2):
     pgload.rebuild(url, saved, workers=1)
     return {
         "documents": written,
-        "route": "memoised + COPY" if not problem else f"refresh_documents ({problem})",
+        "route": "rows + memoised pieces + COPY" if not problem else f"refresh_documents ({problem})",
         "build_s": round(indexed - started, 1),
         "gin_s": round(time.monotonic() - indexed, 1),
     }

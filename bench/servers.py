@@ -104,12 +104,12 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.process = subprocess.Popen(
-            [str(REPO / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py", "newsportal.wsgi"],
-            cwd=REPO, env=self.env, stdout=log, stderr=log,
-        )  # fmt: skip
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(REPO / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py",
+                 "newsportal.wsgi"],
+                cwd=REPO, env=self.env, stdout=log, stderr=log,
+            )  # fmt: skip
         try:
             wait_until_up(f"{self.base}/healthz")
         except RuntimeError:
@@ -212,7 +212,8 @@ class Nginx:
     def __enter__(self):
         for sub in ("cache", "tmp"):
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
-        os.chmod(self.workdir, 0o755)
+        for directory in (self.workdir.parent, self.workdir):
+            os.chmod(directory, 0o755)  # nginx workers (nobody) must reach the cache
         for sub in ("cache", "tmp"):
             os.chmod(self.workdir / sub, 0o777)  # nginx workers run as nobody
         shipped = (REPO / "deploy/nginx.conf").read_text(encoding="utf-8")
@@ -220,8 +221,13 @@ class Nginx:
         conf.write_text(nginx_config(shipped, self.app_port, self.port, self.workdir))
         args = [NGINX, "-p", str(self.workdir), "-c", str(conf), "-g", "daemon off;"]
         subprocess.run([*args[:-2], "-t", "-q", *args[-2:]], check=True, timeout=30)
-        self.process = subprocess.Popen(args, stderr=open(self.workdir / "stderr.log", "wb"))  # noqa: SIM115
-        wait_until_up(f"{self.base}/healthz")
+        with open(self.workdir / "stderr.log", "wb") as log:
+            self.process = subprocess.Popen(args, stdout=log, stderr=log)
+        try:
+            wait_until_up(f"{self.base}/healthz")
+        except RuntimeError:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc):

@@ -93,7 +93,8 @@ MIDDLEWARE = [
     # Before sessions: decides from the cookies alone whether reads may use a replica.
     "newsportal.replica_middleware.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The URL names a reader page's language; the admin follows the cookie/Accept-Language.
+    "newsportal.locale.SiteLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -212,7 +213,7 @@ USE_TZ = True
 # --- static and media -----------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # whitenoise pre-compresses (brotli + gzip) everything else at collectstatic; source maps
 # are only fetched by developer tools and take most of that time (prose-editor's is 2 MB).

@@ -285,17 +285,27 @@ def test_a_killed_counter_flush_loses_no_read_and_counts_none_twice(stack):
 
     counter = RedisCounter(stack["redis"].url, prefix="np:cnt")  # the app's default prefix
     ids = stack["urls"]["article_ids"]
-    before = read_totals(stack)
+    applied = "SELECT COUNT(*) FROM articles_counterflush"
+    # Reads already waiting (e.g. beacons from the test above) belong to "before".
+    before = [total + counter.waiting_total() for total in read_totals(stack)]
     recorded, kills, visitor = 0, 0, itertools.count()
-    for _round in range(3):
-        flusher = manage(stack, "flush_counters", "--loop", "0.05", "-v", "0")
-        deadline = time.monotonic() + 2
-        while time.monotonic() < deadline:
-            recorded += sum(
-                counter.record_read(ids[n % len(ids)], f"flush-visitor-{next(visitor)}")
-                for n in range(50)
-            )
-            time.sleep(0.01)
+
+    def record(reads=50):
+        return sum(
+            counter.record_read(ids[n % len(ids)], f"flush-visitor-{next(visitor)}")
+            for n in range(reads)
+        )
+
+    for round_number in range(3):
+        flusher = manage(stack, "flush_counters", "--loop", "0.02", "-v", "0")
+        batches, deadline = sql(stack, applied), time.monotonic() + 60
+        # Kill only once this flusher is busy applying batches, at a different moment each time.
+        while sql(stack, applied) == batches:
+            assert flusher.poll() is None, flusher.stderr.read()
+            assert time.monotonic() < deadline, "the flusher never applied a batch"
+            recorded += record()
+        for _burst in range(round_number * 3):
+            recorded += record()
         flusher.kill()
         flusher.wait()
         kills += flusher.returncode == -signal.SIGKILL

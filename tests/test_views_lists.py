@@ -209,6 +209,15 @@ def test_tag_pages_work_with_chinese_slugs(client):
     assert client.get(f"/tag/{quote('没有这个标签')}/").status_code == 404
 
 
+def test_a_tag_reached_by_its_name_redirects_to_its_slug(client):
+    """The tag "AI 浙江" has the slug "ai-浙江": its name in a URL answers 301 to the slug."""
+    story = ArticleFactory(tag_names=["AI 浙江"])
+    tag = story.tags.get()
+    response = client.get(f"/tag/{quote('AI 浙江')}/")
+    assert response.status_code == 301
+    assert response["Location"] == tag.get_absolute_url() == f"/tag/{quote('ai-浙江')}/"
+
+
 def test_author_page_lists_bylines_and_photo_credits(client):
     photographer = PhotographerFactory(name="王斌")
     byline = ArticleFactory(title="署名的稿件", bylines=[photographer])

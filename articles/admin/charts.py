@@ -6,6 +6,8 @@ Content-Security-Policy without 'unsafe-inline' still renders them.
 
 from django.utils.html import format_html, format_html_join
 
+from articles.text import short_count
+
 WIDTH = 720
 HEIGHT = 200
 LEFT, RIGHT, TOP, BOTTOM = 48, 8, 16, 28
@@ -28,7 +30,7 @@ def nice_ceiling(value):
 
 def axis_label(value):
     value = int(value)
-    return f"{value / 10_000:g}万" if value >= 10_000 else str(value)
+    return short_count(value)  # 1.5万, or 15,000 in the English admin
 
 
 def bar_chart(points, title, label_every=1, width=WIDTH, height=HEIGHT):

@@ -92,5 +92,6 @@ def reads_by_hour(hours=24, now=None):
 
 
 def reads_by_hour_chart(series):
-    points = [(timezone.localtime(start).strftime("%H时"), reads) for start, reads in series]
+    hour = str(_("%H时"))  # strftime needs a str, not a lazy string
+    points = [(timezone.localtime(start).strftime(hour), reads) for start, reads in series]
     return bar_chart(points, _("最近24小时每小时阅读"), label_every=3)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_prose_editor.fields import ProseEditorField
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
@@ -195,7 +196,7 @@ class Article(models.Model):
 
     class Meta:
         verbose_name = _("文章")
-        verbose_name_plural = _("文章")
+        verbose_name_plural = pgettext_lazy("plural", "文章")
         ordering = ["-publish_at", "-id"]
         permissions = [
             ("publish_article", _("可以发布、定时发布和撤下文章")),
@@ -313,7 +314,7 @@ class Byline(models.Model):
 
     class Meta:
         verbose_name = _("署名")
-        verbose_name_plural = _("署名")
+        verbose_name_plural = pgettext_lazy("plural", "署名")
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -339,7 +340,7 @@ class ArticlePhoto(models.Model):
 
     class Meta:
         verbose_name = _("正文图片")
-        verbose_name_plural = _("正文图片")
+        verbose_name_plural = pgettext_lazy("plural", "正文图片")
         ordering = ["after_paragraph", "id"]
 
     def __str__(self):
@@ -353,7 +354,7 @@ class Correction(models.Model):
 
     class Meta:
         verbose_name = _("更正")
-        verbose_name_plural = _("更正")
+        verbose_name_plural = pgettext_lazy("plural", "更正")
         ordering = ["published_at", "id"]
 
     def __str__(self):

@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CounterFlush(models.Model):
@@ -20,7 +21,7 @@ class CounterFlush(models.Model):
 
     class Meta:
         verbose_name = _("计数写入批次")
-        verbose_name_plural = _("计数写入批次")
+        verbose_name_plural = pgettext_lazy("plural", "计数写入批次")
         ordering = ["-applied_at"]
 
     def __str__(self):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DailyReads(models.Model):
@@ -17,7 +18,7 @@ class DailyReads(models.Model):
 
     class Meta:
         verbose_name = _("每日阅读")
-        verbose_name_plural = _("每日阅读")
+        verbose_name_plural = pgettext_lazy("plural", "每日阅读")
         constraints = [
             models.UniqueConstraint(fields=["article", "day"], name="daily_reads_unique_day"),
         ]
@@ -36,7 +37,7 @@ class Like(models.Model):
 
     class Meta:
         verbose_name = _("支持")
-        verbose_name_plural = _("支持")
+        verbose_name_plural = pgettext_lazy("plural", "支持")
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "visitor_key"], name="like_once_per_visitor"
@@ -85,7 +86,7 @@ class Report(models.Model):
 
     class Meta:
         verbose_name = _("举报")
-        verbose_name_plural = _("举报")
+        verbose_name_plural = pgettext_lazy("plural", "举报")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(

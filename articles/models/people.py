@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Author(models.Model):
@@ -26,7 +27,7 @@ class Author(models.Model):
 
     class Meta:
         verbose_name = _("作者")
-        verbose_name_plural = _("作者")
+        verbose_name_plural = pgettext_lazy("plural", "作者")
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["name"], name="author_name_idx")]
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Photo(models.Model):
@@ -43,7 +44,7 @@ class Photo(models.Model):
 
     class Meta:
         verbose_name = _("图片")
-        verbose_name_plural = _("图片")
+        verbose_name_plural = pgettext_lazy("plural", "图片")
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self):

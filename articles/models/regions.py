@@ -3,6 +3,7 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Region(models.Model):
@@ -35,7 +36,7 @@ class Region(models.Model):
 
     class Meta:
         verbose_name = _("地区")
-        verbose_name_plural = _("地区")
+        verbose_name_plural = pgettext_lazy("plural", "地区")
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["name"], name="region_name_idx")]
         constraints = [

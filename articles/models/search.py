@@ -8,6 +8,7 @@ an unpublish or retraction never shows a result.
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SearchDocument(models.Model):
@@ -30,7 +31,7 @@ class SearchDocument(models.Model):
 
     class Meta:
         verbose_name = _("搜索索引")
-        verbose_name_plural = _("搜索索引")
+        verbose_name_plural = pgettext_lazy("plural", "搜索索引")
 
     def __str__(self):
         return str(self.article_id)

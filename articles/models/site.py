@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 CACHE_KEY = "site-settings:v1"
 
@@ -19,7 +20,7 @@ class SiteSettings(models.Model):
 
     class Meta:
         verbose_name = _("网站设置")
-        verbose_name_plural = _("网站设置")
+        verbose_name_plural = pgettext_lazy("plural", "网站设置")
 
     def __str__(self):
         return str(_("网站设置"))

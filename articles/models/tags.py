@@ -3,13 +3,14 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from taggit.models import TagBase, TaggedItemBase
 
 
 class Tag(TagBase):
     class Meta:
         verbose_name = _("标签")
-        verbose_name_plural = _("标签")
+        verbose_name_plural = pgettext_lazy("plural", "标签")
         ordering = ["name"]
 
     def get_absolute_url(self):
@@ -25,7 +26,7 @@ class TaggedArticle(TaggedItemBase):
 
     class Meta:
         verbose_name = _("文章标签")
-        verbose_name_plural = _("文章标签")
+        verbose_name_plural = pgettext_lazy("plural", "文章标签")
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_article_unique"),
         ]

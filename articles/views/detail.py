@@ -54,7 +54,7 @@ def related_articles(article, tags):
 
 
 def article_context(request, article):
-    """Everything templates/articles/article.html needs to show `article`.
+    """Everything templates/articles/article_detail.html needs to show `article`.
 
     Prefetches what the page lists (bylines, tags, inline photos, corrections) unless the
     caller did; pass an article fetched with `page_queryset()` to save the joins.
@@ -75,7 +75,6 @@ def article_context(request, article):
     now = timezone.now()
     context = {
         "article": article,
-        "bylines": bylines,
         "writers": writers,
         "photographers": [b.author for b in bylines if b.role == Byline.Role.PHOTOGRAPHER],
         "tags": tags,
@@ -95,7 +94,6 @@ def article_context(request, article):
         else "",
         "related": related,
         "shown_ids": {article.pk, *(a.pk for a in related)},
-        "site_url": site["url"],
         "canonical_url": url,
         "image_url": image_url,
         "qr_svg": qr_svg(url),

@@ -1,8 +1,8 @@
 """The article lists: latest, region, tag and author, each keyset-paged."""
 
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +18,27 @@ def _feeds(name, **kwargs):
     ]
 
 
+def by_slug_or_name(queryset, slug, name_fields, prefer=()):
+    """The row with this slug, else one with this name (/region/浙江/, /tag/人工智能/), in
+    one query; among same-named rows the `prefer` ordering decides. ArticleListView
+    redirects a name to the slug URL."""
+    names = Q()
+    for field in name_fields:
+        names |= Q(**{field: slug})
+    found = (
+        queryset.filter(Q(slug=slug) | names)
+        .annotate(by_name=Case(When(slug=slug, then=Value(0)), default=Value(1)))
+        .order_by("by_name", *prefer, "pk")
+        .first()
+    )
+    if found is None:
+        raise Http404("nothing by that slug or name")
+    return found
+
+
 class LatestView(ArticleListView):
+    """The newest listed articles."""
+
     def get_title(self):
         return _("最新")
 
@@ -37,52 +57,42 @@ class RegionView(ArticleListView):
 
     template_name = "articles/region.html"
 
-    def get(self, request, *args, **kwargs):
-        slug = kwargs["slug"]
-        self.region = Region.objects.select_related("parent").filter(slug=slug).first()
-        if self.region is None:
-            # /region/浙江/ or /region/温州市/: a Chinese name answers with the slug URL.
-            named = Region.objects.filter(Q(name=slug) | Q(full_name=slug))
-            region = named.order_by(F("parent_id").asc(nulls_first=True), "position").first()
-            if region is None:
-                raise Http404("no such region")
-            return redirect(region, permanent=True)
-        return super().get(request, *args, **kwargs)
-
     def get_object(self):
-        return self.region
+        return by_slug_or_name(
+            Region.objects.select_related("parent"),
+            self.kwargs["slug"],
+            ("name", "full_name"),
+            # A province before a city of the same name.
+            prefer=(F("parent_id").asc(nulls_first=True),),
+        )
 
     def articles(self):
-        return card_queryset().filter(in_region(self.region))
+        return card_queryset().filter(in_region(self.object))
 
     def get_title(self):
-        return self.region.full_name
+        return self.object.full_name
 
     def get_description(self):
-        return _("%(region)s的最新报道。") % {"region": self.region.full_name}
+        return _("%(region)s的最新报道。") % {"region": self.object.full_name}
 
     def breadcrumbs(self):
-        crumbs = [(self.region.full_name, self.region.get_absolute_url())]
-        if self.region.parent_id:
-            parent = self.region.parent
+        crumbs = [(self.object.full_name, self.object.get_absolute_url())]
+        if self.object.parent_id:
+            parent = self.object.parent
             crumbs.insert(0, (parent.full_name, parent.get_absolute_url()))
         return crumbs
 
     def feeds(self):
-        return _feeds("region_feed", slug=self.region.slug)
+        return _feeds("region_feed", slug=self.object.slug)
 
     def get_context_data(self, **kwargs):
-        cities = list(self.region.children.all()) if self.region.is_provincial else []
+        cities = list(self.object.children.all()) if self.object.is_provincial else []
         return super().get_context_data(cities=cities, **kwargs)
 
 
 class TagView(ArticleListView):
     def get_object(self):
-        slug = self.kwargs["slug"]
-        tag = Tag.objects.filter(slug=slug).first() or Tag.objects.filter(name=slug).first()
-        if tag is None:
-            raise Http404("no such tag")
-        return tag
+        return by_slug_or_name(Tag.objects.all(), self.kwargs["slug"], ("name",))
 
     def articles(self):
         return card_queryset().filter(tagged_with(self.object))

@@ -4,6 +4,7 @@ The sidebars (inclusion tags in templatetags/news.py) read `shown_ids` from the 
 skip those articles, so an article appears at most once on a page.
 """
 
+from django.shortcuts import redirect
 from django.utils.encoding import escape_uri_path
 from django.views.generic import TemplateView
 from django.views.generic.base import ContextMixin
@@ -26,17 +27,18 @@ class ReaderMixin(ContextMixin):
         return []
 
     def get_context_data(self, **kwargs):
-        site_url = SiteSettings.current()["url"]
+        site = SiteSettings.current()
         crumbs = self.breadcrumbs()
         context = {
-            "site_url": site_url,
-            "canonical_url": site_url + self.canonical_path(),
+            "site_url": site["url"],
+            "canonical_url": site["url"] + self.canonical_path(),
             "shown_ids": set(),
             "breadcrumbs": crumbs,
         }
         if crumbs:
-            home = [(SiteSettings.current()["name"], "/")]
-            context["breadcrumb_ld"] = structured.breadcrumb_list(home + crumbs, site_url)
+            context["breadcrumb_ld"] = structured.breadcrumb_list(
+                [(site["name"], "/"), *crumbs], site["url"]
+            )
         return super().get_context_data(**context | kwargs)
 
 
@@ -48,6 +50,9 @@ class ArticleListView(ReaderMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
+        if self.object is not None and kwargs.get("slug", self.object.slug) != self.object.slug:
+            # Reached by its name (/tag/人工智能/ for slug ren-gong-zhi-neng): one hop to the slug.
+            return redirect(self.object, permanent=True)
         self.page = keyset_page(self.articles(), request.GET, self.page_size)
         return super().get(request, *args, **kwargs)
 

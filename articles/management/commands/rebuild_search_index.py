@@ -10,6 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from articles.models import Article
@@ -17,36 +18,39 @@ from articles.search.documents import refresh_documents, searchable
 
 
 class Command(BaseCommand):
-    help = "重建全文检索索引（分批进行，可用 --start-after 从中断处继续）。"
+    help = _("重建全文检索索引（分批进行，可用 --start-after 从中断处继续）。")
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--batch-size", type=int, default=500, help="每批处理的文章数（默认 500）。"
+            "--batch-size", type=int, default=500, help=_("每批处理的文章数（默认 500）。")
         )
         parser.add_argument(
             "--start-after",
             type=int,
             default=0,
             metavar="ID",
-            help="只处理 id 大于此值的文章，用于从中断处继续。",
+            help=_("只处理 id 大于此值的文章，用于从中断处继续。"),
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="只统计将要写入的数量，不写数据库。"
+            "--dry-run", action="store_true", help=_("只统计将要写入的数量，不写数据库。")
         )
 
     def handle(self, *args, batch_size, start_after, dry_run, verbosity, **options):
         if batch_size < 1 or batch_size > 10_000:
-            raise CommandError("--batch-size 应在 1 到 10000 之间。")
+            raise CommandError(_("--batch-size 应在 1 到 10000 之间。"))
         if start_after < 0:
-            raise CommandError("--start-after 不能为负数。")
+            raise CommandError(_("--start-after 不能为负数。"))
         remaining = Article.objects.filter(pk__gt=start_after)
         if dry_run:
             total, indexable = remaining.count(), searchable().filter(pk__gt=start_after).count()
-            self.stdout.write(f"将处理 {total} 篇文章，其中 {indexable} 篇可被检索（未写入）。")
+            self.stdout.write(
+                _("将处理 %(total)d 篇文章，其中 %(indexable)d 篇可被检索（未写入）。")
+                % {"total": total, "indexable": indexable}
+            )
             return
         progress = tqdm(
             total=remaining.count(),
-            unit="篇",
+            unit=str(_("篇")),
             disable=verbosity == 0 or not sys.stderr.isatty(),
         )
         written, last_id, started = 0, start_after, time.monotonic()
@@ -64,13 +68,18 @@ class Command(BaseCommand):
                 last_id = ids[-1]
                 progress.update(len(ids))
                 if verbosity >= 2:
-                    self.stdout.write(f"已处理至 id {last_id}")
+                    self.stdout.write(_("已处理至 id %(id)d") % {"id": last_id})
         except KeyboardInterrupt:
-            raise CommandError(f"已中断；用 --start-after {last_id} 继续。") from None
+            raise CommandError(
+                _("已中断；用 --start-after %(id)d 继续。") % {"id": last_id}
+            ) from None
         finally:
             progress.close()
         if verbosity:
             seconds = time.monotonic() - started
             self.stdout.write(
-                self.style.SUCCESS(f"已写入 {written} 篇文章的检索索引，用时 {seconds:.1f} 秒。")
+                self.style.SUCCESS(
+                    _("已写入 %(count)d 篇文章的检索索引，用时 %(seconds).1f 秒。")
+                    % {"count": written, "seconds": seconds}
+                )
             )
