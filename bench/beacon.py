@@ -1,16 +1,19 @@
 """Read-counting benchmark: counted reads/s through the beacon, and page rps with counting on/off.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/np_bench REDIS_URL=redis://127.0.0.1:6379/0 \
-        .venv/bin/python -m bench.beacon [--seconds 10] [--page-seconds 4]
+        .venv/bin/python -m bench.beacon [--seconds 10] [--page-seconds 3] [--django-beacon 5]
 
-It starts gunicorn (2 workers) on a free loopback port, then:
+It starts gunicorn (2 workers, serving articles.counters.wsgi: the beacon's fast path in
+front of Django) on a free loopback port, then:
 1. sends beacons for one hot article as many distinct readers (each connection comes from
    its own 127.x.y.z address, each request has its own user agent, so neither the 30-minute
    dedupe nor the per-address rate limit refuses them: every 204 is a counted read);
 2. runs `flush_counters` and checks that the article's view_count and DailyReads grew by
-   exactly the number of counted reads;
+   exactly the number of counted reads, and prints the CPU each counted read cost the
+   gunicorn workers, the load generator and Redis (this machine is shared: the CPU figures
+   say what two idle cores would sustain);
 3. measures article page requests/s with READ_COUNTING on and off (two servers, phases
-   alternated on/off/on/off) and prints the ratio.
+   alternated on/off three times) and prints the ratio of the medians.
 Every phase is bounded in time; the servers are stopped and the run's Redis keys deleted.
 """
 
@@ -18,9 +21,11 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import resource
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -41,6 +46,43 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def process_cpu(pids):
+    """User + system CPU seconds used so far by these processes (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def children_of(pid):
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def client_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def redis_script_usec(client):
+    """(calls, microseconds) Redis spent in EVALSHA so far."""
+    stats = client.info("commandstats").get("cmdstat_evalsha", {})
+    return stats.get("calls", 0), stats.get("usec", 0)
 
 
 # --- the load generator: raw HTTP/1.1 keep-alive over asyncio, one process per core -------
@@ -132,7 +174,7 @@ def load(port, path, seconds, connections, processes, distinct, phase=0):
 
 
 class Server:
-    def __init__(self, env, app, workers=2, threads=4):
+    def __init__(self, env, app, workers=2, threads=4, worker_class="gthread"):
         self.port = free_port()
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [
@@ -142,7 +184,7 @@ class Server:
                 app,
                 f"--bind=127.0.0.1:{self.port}",
                 f"--workers={workers}",
-                "--worker-class=gthread",
+                f"--worker-class={worker_class}",
                 f"--threads={threads}",
                 "--keep-alive=5",
                 "--log-level=warning",
@@ -226,10 +268,11 @@ def delete_prefix(redis_url, prefix):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10, help="beacon load duration")
-    parser.add_argument("--page-seconds", type=float, default=4, help="each page phase")
+    parser.add_argument("--page-seconds", type=float, default=3, help="each page phase")
     parser.add_argument("--connections", type=int, default=32, help="per client process")
     parser.add_argument("--clients", type=int, default=1, help="client processes")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
     parser.add_argument(
         "--django-beacon",
         type=float,
@@ -260,7 +303,12 @@ def main():
     servers = {}
     try:
         print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; others' jobs count too)")
-        servers["on"] = Server({**env, "READ_COUNTING": "1"}, FAST_APP, threads=options.threads)
+        servers["on"] = Server(
+            {**env, "READ_COUNTING": "1"},
+            FAST_APP,
+            threads=options.threads,
+            worker_class=options.worker_class,
+        )
         servers["on"].wait_ready(page)
         call_command("flush_counters", verbosity=0)
         before = counted_totals(article)
@@ -268,6 +316,11 @@ def main():
         from django.db import connections
 
         connections.close_all()  # the client processes are forked
+        import redis
+
+        redis_client = redis.Redis.from_url(redis_url)
+        workers = children_of(servers["on"].process.pid)
+        cpu_before = (process_cpu(workers), client_cpu(), redis_script_usec(redis_client))
         stats, elapsed = load(
             servers["on"].port,
             beacon,
@@ -276,6 +329,10 @@ def main():
             options.clients,
             distinct=True,
         )
+        server_cpu = process_cpu(workers) - cpu_before[0]
+        generator_cpu = client_cpu() - cpu_before[1]
+        after_calls, after_usec = redis_script_usec(redis_client)
+        calls, usec = after_calls - cpu_before[2][0], after_usec - cpu_before[2][1]
         counted = stats.get(204, 0)
         call_command("flush_counters", verbosity=0)
         after = counted_totals(article)
@@ -283,6 +340,19 @@ def main():
         exact = grew == (counted, counted)
         print(f"beacon: {counted} counted reads in {elapsed:.1f}s = {counted / elapsed:,.0f}/s")
         print(f"beacon: responses {dict(stats)}")
+        if counted:
+            per_read = {
+                "gunicorn workers": server_cpu / counted * 1e6,
+                "load generator": generator_cpu / counted * 1e6,
+                "redis script": usec / max(calls, 1),
+            }
+            spent = sum(per_read.values())
+            print(
+                "beacon: CPU per counted read: "
+                + ", ".join(f"{name} {us:,.0f} µs" for name, us in per_read.items())
+                + f"; 2 idle cores fit about {2e6 / spent:,.0f} reads/s with this load "
+                f"generator, {2e6 / (spent - per_read['load generator']):,.0f}/s without it"
+            )
         print(
             f"beacon: after flush view_count +{grew[0]}, DailyReads +{grew[1]}, "
             f"expected +{counted}: {'EXACT' if exact else 'MISMATCH'}"
@@ -305,10 +375,16 @@ def main():
             print(f"beacon via Django's middleware (no fast path): {rate:,.0f}/s {dict(stats)}")
             servers.pop("django").stop()
 
-        servers["off"] = Server({**env, "READ_COUNTING": "0"}, FAST_APP, threads=options.threads)
+        servers["off"] = Server(
+            {**env, "READ_COUNTING": "0"},
+            FAST_APP,
+            threads=options.threads,
+            worker_class=options.worker_class,
+        )
         servers["off"].wait_ready(page)
         rates = {"on": [], "off": []}
-        for mode in ("on", "off", "on", "off"):
+        # Alternated, so a change in the machine's load hits both modes alike.
+        for mode in ("on", "off") * 3:
             stats, elapsed = load(
                 servers[mode].port,
                 page,
@@ -320,8 +396,11 @@ def main():
             rates[mode].append(stats.get(200, 0) / elapsed)
             others = {k: v for k, v in stats.items() if k != 200}
             print(f"page ({mode}): {rates[mode][-1]:,.0f} req/s {others or ''}")
-        on, off = (sum(rates[m]) / len(rates[m]) for m in ("on", "off"))
-        print(f"page: counting on {on:,.0f} req/s, off {off:,.0f} req/s, ratio {on / off:.2f}")
+        on, off = (statistics.median(rates[m]) for m in ("on", "off"))
+        print(
+            f"page: counting on {on:,.0f} req/s, off {off:,.0f} req/s (medians), "
+            f"ratio {on / off:.2f}"
+        )
         print(f"load average after: {os.getloadavg()[0]:.2f}")
         return 0 if exact else 1
     finally:

@@ -96,6 +96,7 @@ def test_latin_terms_are_marked_only_at_the_start_of_a_word():
 
 def test_a_snippet_is_cut_around_the_first_match():
     text = "开头" * 100 + "温州数安港" + "结尾" * 100
-    html = str(snippets.snippet(text, ["数安港"], size=40))
+    html, matched = snippets.snippet(text, ["数安港"], size=40)
+    assert matched
     assert html.startswith("…") and html.endswith("…")
     assert "<mark>数安港</mark>" in html

@@ -95,6 +95,7 @@ def ranked_ids(search, now=None):
     listed = set(
         Article.objects.listed(now)
         .filter(_exact_filters(search), pk__in=ids)
+        .order_by()
         .values_list("pk", flat=True)
     )
     return [pk for pk in ids if pk in listed]

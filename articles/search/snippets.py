@@ -13,6 +13,8 @@ from articles.search import text as search_text
 
 SNIPPET_CHARS = 120
 LEAD_CHARS = 24
+# Matches further into a long body are not worth normalising the whole body for.
+SOURCE_CHARS = 3000
 LATIN = re.compile(r"[0-9a-z]")
 
 
@@ -50,8 +52,8 @@ def highlight(text, needles, ranges=None):
 
 
 def snippet(text, needles, size=SNIPPET_CHARS):
-    """About `size` characters around the first match (or the start), highlighted."""
-    text = search_text.clean(text)
+    """(html, matched): about `size` characters around the first match (or the start)."""
+    text = search_text.clean(text)[:SOURCE_CHARS]
     ranges = spans(text, needles)
     start = max(0, ranges[0][0] - LEAD_CHARS) if ranges else 0
     end = min(len(text), start + size)
@@ -59,4 +61,4 @@ def snippet(text, needles, size=SNIPPET_CHARS):
     body = highlight(text[start:end], needles, [r for r in inside if r[0] < r[1]])
     prefix = "…" if start else ""
     suffix = "…" if end < len(text) else ""
-    return mark_safe(f"{prefix}{body}{suffix}")  # body is escaped
+    return mark_safe(f"{prefix}{body}{suffix}"), bool(ranges)  # body is escaped

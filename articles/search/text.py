@@ -1,9 +1,10 @@
 """Chinese text made searchable: normalisation, word segmentation and character grams.
 
 Documents and queries go through the same steps, so they meet on the same tokens:
-full-width letters and digits folded (ＡＩ → ai), traditional → simplified (OpenCC t2s), lower case, then jieba
-segmentation (jieba-rs through `rjieba`: jieba's dictionary and algorithm, ~25x faster) in
-search mode, which also emits the dictionary words inside long words (人工智能 → 人工, 智能).
+full-width letters and digits folded (ＡＩ → ai), traditional → simplified (OpenCC t2s),
+lower case, then jieba segmentation (jieba-rs through `rjieba`: jieba's dictionary and
+algorithm, ~25x faster) in search mode, which also emits the dictionary words inside long
+words (人工智能 → 人工, 智能).
 
 Words make "温州" match as a word. So that any substring and any single character still
 finds an article, documents also carry *grams*: every adjacent pair of Han characters that
@@ -14,7 +15,6 @@ substring query becomes "all its pairs", a single character a prefix search (see
 import functools
 import html
 import re
-import unicodedata
 from pathlib import Path
 
 GRAM_MARK = "~"
@@ -30,6 +30,7 @@ HAN_RUN = re.compile(f"[{HAN}]+")
 # kind is kept apart so PostgreSQL's parser sees exactly one word per token.
 TOKEN = re.compile(f"[{HAN}]+|[0-9a-z]+|[^\\W_0-9a-z{HAN}]+")
 TAG = re.compile(r"<[^>]*>")
+PARTIAL_TAG = re.compile(r"<[^>]*$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 SPACES = re.compile(r"\s+")
 # Full-width letters and digits (ＡＩ２０２６) as ASCII. Full NFKC would also fold them, but
@@ -59,8 +60,10 @@ def segmenter():
 
 
 def html_to_text(markup):
-    """The visible text of a sanitised body (tags become spaces so paragraphs stay apart)."""
-    return html.unescape(TAG.sub(" ", markup or ""))
+    """The visible text of a sanitised body (tags become spaces so paragraphs stay apart).
+
+    A tag cut off at the end (the body was sliced) is dropped too."""
+    return html.unescape(TAG.sub(" ", PARTIAL_TAG.sub("", markup or "")))
 
 
 def clean(text):
@@ -116,12 +119,16 @@ def bigrams(token):
 
 def aligned_normalize(text):
     """`normalize` that keeps one output character per input character, for highlighting."""
-    chars = []
-    for char in text:
-        folded = unicodedata.normalize("NFKC", char).lower()
-        chars.append(folded if len(folded) == 1 else char)
-    folded = "".join(chars)
-    converted = _converter().convert(folded)
+    folded = clean_aligned(text).translate(FULL_WIDTH)
+    converted = _converter().convert(folded).lower()
     if len(converted) == len(folded):
         return converted
-    return "".join(c if len(c := _converter().convert(char)) == 1 else char for char in folded)
+    # Rare: a conversion changed the length; fold character by character instead.
+    return "".join(
+        c if len(c := _converter().convert(char).lower()) == 1 else char for char in folded
+    )
+
+
+def clean_aligned(text):
+    """Control characters as spaces, one for one (unlike `clean`, which collapses)."""
+    return CONTROL.sub(" ", text)

@@ -18,7 +18,6 @@ from articles.search import text as search_text
 from articles.search.engine import WINDOW, ranked_ids
 from articles.search.forms import SearchForm
 from articles.search.query import MAX_QUERY_CHARS
-from articles.text import plain_text
 from articles.views.mixins import ReaderMixin
 
 PAGE_SIZE = 20
@@ -50,17 +49,13 @@ def results(ids, needles):
     found = []
     for pk in ids:
         if article := articles.get(pk):
-            summary = plain_text(article.summary)
-            source = summary if snippets.spans(summary, needles) else plain_text(article.body)
-            if not snippets.spans(source, needles):
-                source = summary or source
-            found.append(
-                Result(
-                    article,
-                    snippets.highlight(article.title, needles),
-                    snippets.snippet(source, needles),
-                )
-            )
+            summary, matched = snippets.snippet(search_text.html_to_text(article.summary), needles)
+            if not matched:
+                start = search_text.html_to_text(article.body[: snippets.SOURCE_CHARS * 2])
+                body, matched = snippets.snippet(start, needles)
+                summary = body if matched or not article.summary else summary
+            title = snippets.highlight(article.title, needles)
+            found.append(Result(article, title, summary))
     return found
 
 
