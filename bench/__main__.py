@@ -33,7 +33,7 @@ def step(*args):
     command = [sys.executable, "-m", *args]
     print(f"$ {' '.join(command)}", file=sys.stderr, flush=True)
     started = time.monotonic()
-    subprocess.run(command, check=True)
+    subprocess.run(command, check=True)  # noqa: S603 - our interpreter, our modules
     print(f"  ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
 
 

@@ -291,12 +291,12 @@ class ChunkMaker:
             writers.add(self.lk.writer_ids[pick(self.lk.writer_weights, rng)])
         for position, author in enumerate(sorted(writers)):
             role = "correspondent" if rng.random() < 0.1 else "reporter"
-            out.append(f"{article_id * BYLINE_SLOTS + position}\t{article_id}\t{author}\t{role}\t{position}")
+            row_id = article_id * BYLINE_SLOTS + position
+            out.append(f"{row_id}\t{article_id}\t{author}\t{role}\t{position}")
         if has_photo and count < 3 and rng.random() < 0.3:
             photographer = rng.choice(self.lk.photographer_ids)
-            out.append(
-                f"{article_id * BYLINE_SLOTS + 3}\t{article_id}\t{photographer}\tphotographer\t{count}"
-            )
+            row_id = article_id * BYLINE_SLOTS + 3
+            out.append(f"{row_id}\t{article_id}\t{photographer}\tphotographer\t{count}")
 
     def _tags(self, rng, article_id, out):
         count = rng.randint(3, 6)

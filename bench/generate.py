@@ -18,7 +18,7 @@ import os
 import random
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/np_bench"
 GENERATOR_VERSION = 1
@@ -60,8 +60,13 @@ def load_state(url):
         if has_meta:
             row = conn.execute("SELECT info FROM bench_load ORDER BY id DESC LIMIT 1").fetchone()
             return row[0] if row else {}
-        has_articles = conn.execute("SELECT to_regclass('articles_article') IS NOT NULL").fetchone()[0]
-        if has_articles and conn.execute("SELECT EXISTS (SELECT 1 FROM articles_article)").fetchone()[0]:
+        has_articles = conn.execute(
+            "SELECT to_regclass('articles_article') IS NOT NULL"
+        ).fetchone()[0]
+        if (
+            has_articles
+            and conn.execute("SELECT EXISTS (SELECT 1 FROM articles_article)").fetchone()[0]
+        ):
             return "foreign"
     return None
 
@@ -122,7 +127,10 @@ def small_tables(conn, seed, now):
         image = photo_id % fake.IMAGE_NAMES
         stem = f"photos/bench/bench-{image:02d}"
         renditions = {
-            fmt: {str(w): f"{stem}-{w}.{fmt if fmt == 'webp' else 'jpg'}" for w in (320, 640, 1024, 1600)}
+            fmt: {
+                str(w): f"{stem}-{w}.{fmt if fmt == 'webp' else 'jpg'}"
+                for w in (320, 640, 1024, 1600)
+            }
             for fmt in ("webp", "jpeg")
         }
         caption = rng.choice(v.PHOTO_CAPTIONS)
@@ -214,18 +222,24 @@ def generate(url, total, seed=1, workers=2, reset=False, search=True):
     from bench import fake, pgload, search_fill
 
     if "bench" not in pgload.database_name(url):
-        raise SystemExit(f"refusing to use {pgload.database_name(url)!r}: the name must contain 'bench'")
+        raise SystemExit(
+            f"refusing to use {pgload.database_name(url)!r}: the name must contain 'bench'"
+        )
     fake.check_copy_safe()
     wanted = {"articles": total, "seed": seed, "version": GENERATOR_VERSION}
     state = load_state(url)
     if state == "foreign":
         raise SystemExit("the database holds articles that bench did not load; pick another name")
-    if not reset and isinstance(state, dict) and state.get("complete") and all(
-        state.get(k) == v for k, v in wanted.items()
+    if (
+        not reset
+        and isinstance(state, dict)
+        and state.get("complete")
+        and all(state.get(k) == v for k, v in wanted.items())
     ):
         if search and "documents" not in (state.get("search") or {}):
             return add_search(url, total, workers, state)
-        log(f"{pgload.database_name(url)} already holds this load ({total:,} articles); --reset to redo")
+        name = pgload.database_name(url)
+        log(f"{name} already holds this load ({total:,} articles); --reset to redo")
         return state
     timings, started = {}, time.monotonic()
 

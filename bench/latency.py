@@ -88,7 +88,7 @@ def sample_urls(per_type=5):
         .order_by("-n", "id")
     )
     step = max(1, total // (per_type * 2))
-    articles = list(listed.order_by("-publish_at", "-id").only("id", "slug")[: total : step])
+    articles = list(listed.order_by("-publish_at", "-id").only("id", "slug")[:total:step])
     deep = []
     for fraction in (0.5, 0.9, 0.99):
         anchor = listed.order_by("-publish_at", "-id").only("id", "publish_at")[
@@ -145,9 +145,12 @@ def count_queries(client, url):
         response = client.get(url)
     slow = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
     total_ms = round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 1)
-    return response.status_code, len(captured), total_ms, [
-        {"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:400]} for q in slow
-    ]
+    return (
+        response.status_code,
+        len(captured),
+        total_ms,
+        [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:400]} for q in slow],
+    )
 
 
 def measure(urls, requests, budget_s):

@@ -48,7 +48,9 @@ def recreate_database(url):
     """Drop and create the database `url` names (connecting to the `postgres` database)."""
     name = database_name(url)
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
@@ -171,7 +173,11 @@ def rebuild(url, saved, workers=2, progress=None, largest_first=()):
     steps = [
         [(_add_constraint, item) for item in saved if item.kind == "key"],
         [(_create_index, item) for item in saved if item.kind == "index"],
-        [(lambda u, it: _add_constraint(u, it, valid=False), it) for it in saved if it.kind == "fk"],
+        [
+            (lambda u, it: _add_constraint(u, it, valid=False), it)
+            for it in saved
+            if it.kind == "fk"
+        ],
     ]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for step in steps:

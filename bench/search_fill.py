@@ -18,9 +18,9 @@ loads) or left out with the reason (large ones).
 """
 
 import multiprocessing
-from collections import Counter
 import sys
 import time
+from collections import Counter
 
 from django.apps import apps
 
@@ -71,8 +71,7 @@ class DocumentMaker:
 
     def __init__(self):
         from articles.models import Region
-        from articles.search import documents
-        from articles.search import text
+        from articles.search import documents, text
 
         self.text, self.documents = text, documents
         self.regions = {r.pk: r for r in Region.objects.all()}
@@ -112,9 +111,13 @@ class DocumentMaker:
 
     def pieces_of(self, row):
         """(A words, B words, body paragraphs, grams and filter keys) of one ROWS_SQL row."""
-        pk, publish_at, title, subtitle, summary, body, region, province, people, tag_ids, tags = row
+        _pk, publish_at, title, subtitle, summary, body, region, province, people, tag_ids, tags = (
+            row
+        )
         a_normal, a_words = self.piece(title)
-        b_pieces = [self.piece(p) for p in (subtitle, summary, *people, *tags, *self.places(region))]
+        b_pieces = [
+            self.piece(p) for p in (subtitle, summary, *people, *tags, *self.places(region))
+        ]
         b_normal = " ".join(normal for normal, _words in b_pieces if normal)
         b_words = [word for _normal, words in b_pieces for word in words]
         paragraphs = self.body(body)
@@ -207,7 +210,7 @@ def _site_batch(bounds):
 
 
 def check_fast_path(total):
-    """"" when the fast route builds exactly the site's documents, else why not."""
+    """ "" when the fast route builds exactly the site's documents, else why not."""
     from django.db import connection
 
     from articles.search import documents
@@ -221,7 +224,9 @@ def check_fast_path(total):
     maker = DocumentMaker()
     rows = {row[0]: row for row in _rows([a.pk for a in sample])}
     for article in sample:
-        expected = [e.value for e in documents.build(article, "postgresql").vector.get_source_expressions()]
+        expected = [
+            e.value for e in documents.build(article, "postgresql").vector.get_source_expressions()
+        ]
         a, b, rest = maker.parts(rows[article.pk])
         # B's words must match as a multiset only: its tags come in the order of taggit's
         # SELECT DISTINCT prefetch, which has no ORDER BY (PostgreSQL's plan decides).
@@ -275,7 +280,9 @@ def fill(url, total, workers=2):
     pgload.rebuild(url, saved, workers=1)
     return {
         "documents": written,
-        "route": "rows + memoised pieces + COPY" if not problem else f"refresh_documents ({problem})",
+        "route": "rows + memoised pieces + COPY"
+        if not problem
+        else f"refresh_documents ({problem})",
         "build_s": round(indexed - started, 1),
         "gin_s": round(time.monotonic() - indexed, 1),
     }

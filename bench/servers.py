@@ -31,7 +31,7 @@ def free_port():
 def fetch(url, timeout=10):
     """(status, headers, body) of a GET, without raising on HTTP errors."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback http
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -87,7 +87,7 @@ def production_env(database_url, settings_module, port, redis_url="", workers=2)
 
 def collectstatic(env):
     """Production serves hashed static files from a manifest, which collectstatic writes."""
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - our interpreter, our manage.py
         [str(REPO / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=REPO, env=env, check=True, timeout=300,
     )  # fmt: skip
@@ -105,7 +105,7 @@ class Gunicorn:
 
     def __enter__(self):
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # noqa: S603 - our gunicorn, our config
                 [str(REPO / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py",
                  "newsportal.wsgi"],
                 cwd=REPO, env=self.env, stdout=log, stderr=log,
@@ -163,8 +163,14 @@ def _blocks(text, opener):
 def nginx_config(shipped, app_port, listen_port, workdir):
     """A runnable nginx.conf around the shipped http-level file (see the module doc)."""
     text = re.sub(r"proxy_cache_path\s+\S+", f"proxy_cache_path {workdir}/cache", shipped)
-    text = re.sub(r"(upstream\s+\w+\s*\{[^}]*?server\s+)[\w.:\[\]]+", rf"\g<1>127.0.0.1:{app_port}", text)
-    text = re.sub(r"include\s+\S*newsportal_proxy\.conf;", f"include {REPO}/deploy/newsportal_proxy.conf;", text)
+    text = re.sub(
+        r"(upstream\s+\w+\s*\{[^}]*?server\s+)[\w.:\[\]]+", rf"\g<1>127.0.0.1:{app_port}", text
+    )
+    text = re.sub(
+        r"include\s+\S*newsportal_proxy\.conf;",
+        f"include {REPO}/deploy/newsportal_proxy.conf;",
+        text,
+    )
     text = re.sub(r"access_log\s+/\S+", f"access_log {workdir}/access.log", text)
     servers = _blocks(text, r"^\s*server\s*\{")
     caching = [span for span in servers if "proxy_cache " in text[span[0] : span[1]]]
@@ -180,6 +186,7 @@ def nginx_config(shipped, app_port, listen_port, workdir):
         kept += text[position:server_start] + (block if server_start == start else "")
         position = server_end
     kept += text[position:]
+    temp = Path(workdir) / "tmp"
     return f"""
 worker_processes auto;
 pid {workdir}/nginx.pid;
@@ -190,9 +197,8 @@ http {{
     default_type application/octet-stream;
     sendfile on; tcp_nopush on; tcp_nodelay on;
     keepalive_timeout 65; keepalive_requests 1000000;
-    client_body_temp_path {workdir}/tmp/body; proxy_temp_path {workdir}/tmp/proxy;
-    fastcgi_temp_path {workdir}/tmp/fcgi; uwsgi_temp_path {workdir}/tmp/uwsgi;
-    scgi_temp_path {workdir}/tmp/scgi;
+    client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fcgi; uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;
 {kept}
 }}
 """
@@ -212,17 +218,18 @@ class Nginx:
     def __enter__(self):
         for sub in ("cache", "tmp"):
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
+        # nginx workers run as nobody: they must reach and write the cache in our temp dir.
         for directory in (self.workdir.parent, self.workdir):
-            os.chmod(directory, 0o755)  # nginx workers (nobody) must reach the cache
+            os.chmod(directory, 0o755)  # noqa: S103
         for sub in ("cache", "tmp"):
-            os.chmod(self.workdir / sub, 0o777)  # nginx workers run as nobody
+            os.chmod(self.workdir / sub, 0o777)  # noqa: S103
         shipped = (REPO / "deploy/nginx.conf").read_text(encoding="utf-8")
         conf = self.workdir / "nginx.conf"
         conf.write_text(nginx_config(shipped, self.app_port, self.port, self.workdir))
         args = [NGINX, "-p", str(self.workdir), "-c", str(conf), "-g", "daemon off;"]
-        subprocess.run([*args[:-2], "-t", "-q", *args[-2:]], check=True, timeout=30)
+        subprocess.run([*args[:-2], "-t", "-q", *args[-2:]], check=True, timeout=30)  # noqa: S603
         with open(self.workdir / "stderr.log", "wb") as log:
-            self.process = subprocess.Popen(args, stdout=log, stderr=log)
+            self.process = subprocess.Popen(args, stdout=log, stderr=log)  # noqa: S603
         try:
             wait_until_up(f"{self.base}/healthz")
         except RuntimeError:

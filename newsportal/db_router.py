@@ -11,6 +11,7 @@ DATABASE_REPLICA_MAX_LAG seconds behind; the result is cached per process for
 DATABASE_REPLICA_CHECK_SECONDS, so the check costs one tiny query every few seconds.
 """
 
+import contextlib
 import contextvars
 import logging
 import random
@@ -119,10 +120,8 @@ health = ReplicaHealth()
 
 
 def close_quietly(alias):
-    try:
+    with contextlib.suppress(DatabaseError):
         connections[alias].close()
-    except DatabaseError:
-        pass
 
 
 class ReplicaRouter:
@@ -135,7 +134,7 @@ class ReplicaRouter:
         if routing.replica is None:
             healthy = [alias for alias in replica_aliases() if health.usable(alias)]
             # One replica per request, so its reads see a single point in time.
-            routing.replica = random.choice(healthy) if healthy else primary_alias()
+            routing.replica = random.choice(healthy) if healthy else primary_alias()  # noqa: S311
         if routing.replica != primary_alias():
             routing.used.add(routing.replica)
         return routing.replica

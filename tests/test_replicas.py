@@ -74,7 +74,7 @@ class Clusters:
 
     def run(self, tool, *args):
         command = [*self.as_postgres, str(self.bin / tool), *map(str, args)]
-        subprocess.run(command, check=True, capture_output=True, timeout=60)
+        subprocess.run(command, check=True, capture_output=True, timeout=60)  # noqa: S603
 
     def start(self, name):
         data = self.root / name
@@ -106,7 +106,7 @@ class Clusters:
     def destroy(self):
         for name in ("replica", "primary"):
             if (self.root / name / "postmaster.pid").exists():
-                subprocess.run(
+                subprocess.run(  # noqa: S603 - fixed arguments
                     [*self.as_postgres, str(self.bin / "pg_ctl"), "-D", str(self.root / name),
                      "-m", "immediate", "stop"],
                     capture_output=True, timeout=60,
@@ -128,7 +128,13 @@ def _alias_settings(port):
         "CONN_HEALTH_CHECKS": False,
         "OPTIONS": {"connect_timeout": 2},
         "TIME_ZONE": None,
-        "TEST": {"CHARSET": None, "COLLATION": None, "MIGRATE": False, "MIRROR": None, "NAME": None},
+        "TEST": {
+            "CHARSET": None,
+            "COLLATION": None,
+            "MIGRATE": False,
+            "MIRROR": None,
+            "NAME": None,
+        },
     }
 
 
@@ -311,7 +317,7 @@ def test_replica_urls_become_database_aliases():
         "DJANGO_SETTINGS_MODULE": "newsportal.settings",
         "DATABASE_REPLICA_URLS": "postgres://u@r1:5432/np, postgres://u@r2:6543/np",
     }
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - our interpreter
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
         cwd=Path(__file__).resolve().parent.parent,
     )  # fmt: skip
