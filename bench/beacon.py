@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ORIGIN_KEY = "bench:beacon-hot-article"
 REQUESTS_PER_CONNECTION = 100  # below the beacon's 120/minute per address
 # The beacon's WSGI fast path in front of Django, as deployed; and Django alone.
-FAST_APP = "articles.counters.wsgi:application"
-DJANGO_APP = "newsportal.wsgi:application"
+FAST_APP = "newsportal.wsgi:application"
+DJANGO_APP = "newsportal.wsgi:django_application"
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 
 

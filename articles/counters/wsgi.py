@@ -6,16 +6,13 @@ sets no cookie, renders nothing and needs none of it. This wrapper answers
 `/e/read/<id>/` itself with exactly the logic of the Django view
 (articles/counters/beacon.py) and passes every other request to Django:
 
-    # gunicorn articles.counters.wsgi:application   (or wrap newsportal.wsgi's app)
-    application = BeaconFastPath(get_wsgi_application())
+    application = BeaconFastPath(get_wsgi_application())   # newsportal/wsgi.py does this
 """
 
 import logging
-import os
 import re
 from urllib.parse import parse_qsl
 
-from django.core.wsgi import get_wsgi_application
 from django.http.cookie import parse_cookie
 from django.urls import reverse
 
@@ -90,7 +87,3 @@ class BeaconFastPath:
         headers.append(("Content-Length", str(len(body))))
         start_response(STATUS_LINES[status], headers)
         return [body]
-
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsportal.settings")
-application = BeaconFastPath(get_wsgi_application())
