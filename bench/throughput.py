@@ -9,6 +9,8 @@ each figure comes with its own ceiling and ratio. Three runs:
 
 1. uncached: bench.settings_uncached (DummyCache: page and sidebars rendered each time);
 2. Django-cached: the normal settings with Redis (REDIS_URL) or the local-memory cache;
+   then the same server with a `messages` cookie, which skips the page cache but not the
+   cached sidebars (what staff and readers with a pending message get);
 3. nginx: the shipped deploy/nginx.conf (its proxy cache) in front of run 2's gunicorn.
 
 Also: one uncached run rotating over 200 different articles (load_urls.sh), and the
@@ -141,6 +143,12 @@ def main(argv=None):
             "static_limit.sh", app.base + page, args.seconds, args.connections
         ) | {"headers": sample_headers(app.base + page)}
         report("django_cached", results)
+        # A reader with a pending message (or staff) skips the page cache; sidebars stay cached.
+        results["page_cache_bypassed"] = run_tool(
+            "static_limit.sh", app.base + page, args.seconds, args.connections,
+            env=os.environ | {"LOAD_HEADER": "Cookie: messages=bench"},
+        )  # fmt: skip
+        report("page_cache_bypassed", results)
         log("3. nginx with deploy/nginx.conf in front")
         with servers.Nginx(app.port, work / "nginx") as proxy:
             warm(proxy.base, [page])

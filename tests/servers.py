@@ -1,10 +1,12 @@
 """Throwaway real servers for fault tests: redis-server, a PostgreSQL cluster, gunicorn.
 
 Each runs on a free loopback port under a temporary directory, is started and stopped by
-pid from here, and never touches the shared PostgreSQL (5432) or Redis (6379). Helpers
-return None (so the caller can skip with a reason) when a binary is missing.
+pid from here, and never touches the shared PostgreSQL (5432) or Redis (6379). Each is a
+direct child that the kernel stops if the test process dies (a killed or timed-out run
+leaves no server behind). `available()` says whether the binaries are there.
 """
 
+import ctypes
 import glob
 import os
 import shutil
@@ -37,6 +39,19 @@ def wait_for_port(port, timeout=20.0):
                 return True
         time.sleep(0.05)
     raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
+
+
+try:
+    # Looked up now: between fork and exec (in preexec_fn) nothing should be loaded.
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None  # not Linux: the fixtures still stop their servers
+
+
+def _die_with_parent():
+    """preexec_fn: have the kernel send SIGTERM when the test process goes away."""
+    if _prctl is not None:
+        _prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def stop_process(process, timeout=10, sig=signal.SIGTERM):
@@ -83,6 +98,7 @@ class RedisServer:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
         )
         wait_for_port(self.port)
         return self
@@ -103,6 +119,7 @@ class PostgresCluster:
         self.port = free_port()
         self.tmp = tempfile.mkdtemp(prefix="np-fault-pg-")
         self.data = os.path.join(self.tmp, "data")
+        self.process = None
 
     @staticmethod
     def available():
@@ -138,15 +155,48 @@ class PostgresCluster:
         return self
 
     def start(self):
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.tmp}"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        self._run("pg_ctl", "-D", self.data, "-o", options, "-l", f"{self.tmp}/log", "-w", "start")
+        """Run the postmaster in the foreground as our child; returns once it accepts."""
+        as_postgres = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+        log = os.open(f"{self.tmp}/log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - PG_BIN's postgres, our arguments
+                [
+                    os.path.join(PG_BIN[-1], "postgres"),
+                    "-D",
+                    self.data,
+                    "-p",
+                    str(self.port),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    f"unix_socket_directories={self.tmp}",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                preexec_fn=_die_with_parent,
+                **as_postgres,
+            )
+        finally:
+            os.close(log)  # the child has its own copy
+        deadline = time.monotonic() + 30
+        while (
+            self._run("pg_isready", "-h", "127.0.0.1", "-p", str(self.port), check=False).returncode
+            != 0
+        ):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(Path(f"{self.tmp}/log").read_text()[-2000:])
+            time.sleep(0.05)
         return self
 
     def stop(self):
-        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop", check=False)
+        # SIGINT is PostgreSQL's "fast" shutdown: clients are disconnected, data is safe.
+        stop_process(self.process, timeout=30, sig=signal.SIGINT)
 
     def create_database(self, name="np_fault"):
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
@@ -247,6 +297,7 @@ class AppServer:
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
         wait_for_port(self.port)
         return self

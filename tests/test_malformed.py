@@ -258,6 +258,16 @@ RAW_CASES = [
     ("header without colon", request(headers=b"NoColonHere\r\n")),
     ("NUL in header", request(headers=b"X-Null: a\x00b\r\n")),
     ("absurd Host", b"GET / HTTP/1.1\r\nHost: \xff\xfe:99999\r\nConnection: close\r\n\r\n"),
+    # The read beacon is answered before Django (articles/counters/wsgi.py): same rules.
+    ("beacon with a broken token", request(b"/e/read/1/?t=%FF%FE%00", method=b"POST")),
+    ("beacon for a huge id", request(b"/e/read/999999999999999999/?t=1.ab", method=b"POST")),
+    ("beacon id past the fast path", request(b"/e/read/99999999999999999999/", method=b"POST")),
+    (
+        "beacon with a forged host",
+        request(b"/e/read/1/", method=b"POST").replace(
+            b"Host: 127.0.0.1", b"Host: evil.example.com"
+        ),
+    ),
 ]
 
 

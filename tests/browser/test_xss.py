@@ -194,7 +194,10 @@ def test_reader_pages_escape_every_field(xss_page, poisoned):
     paths = [reverse("articles:home"), poisoned[0].dateline_region.get_absolute_url()]
     with contextlib.suppress(NoReverseMatch):
         paths.append(reverse("articles:latest"))
-    for item in poisoned[:-1]:
+    # Every tag and author name is on the article pages above. Their own pages (name in the
+    # heading, title and JSON-LD) get every payload once: article i's tag carries payload
+    # i+6 and its author payload i+5, so every other article covers them all.
+    for item in poisoned[:-1:2]:
         paths.append(item.tags.first().get_absolute_url())
         paths.append(item.authors.first().get_absolute_url())
     try:
