@@ -1,9 +1,9 @@
 """The article body as readers see it, assembled on the server.
 
-The stored body holds only the reporter's paragraphs. The wire line (电头) is built from
-the source, dateline and bylines, inline photos go between paragraphs
-(`ArticlePhoto.after_paragraph`) and "(完)" closes the story: all from fields, so no one
-types them into the text.
+The stored body holds only the reporter's paragraphs. The dateline (电头) comes from the
+source, place and date (the page adds the reporters in parentheses), inline photos go
+between paragraphs (`ArticlePhoto.after_paragraph`) and "(完)" closes the story: all from
+fields, so no one types them into the text.
 """
 
 from dataclasses import dataclass

@@ -190,6 +190,8 @@ def main(argv=None):
     parts = [
         "# Benchmark figures",
         "",
+        "How they are made and how to run them again: [bench/README.md](../README.md).",
+        "",
         f"Measured {measured[0] if measured else '–'} … {measured[-1] if measured else '–'} on "
         f"{machine()}. Load average during the latency runs: "
         f"{', '.join(f'{x:.1f}' for x in loads if x is not None)} "

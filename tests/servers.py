@@ -306,6 +306,7 @@ class AppServer:
         # SIGINT is gunicorn's quick shutdown; SIGTERM would wait for keep-alive clients.
         stop_process(self.process, sig=signal.SIGINT)
         self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
     def output(self):
         return Path(self.log.name).read_text(errors="replace")

@@ -95,7 +95,7 @@ def bad_requests():
         ("huge cursor", "get", "?before=" + "9" * 17 + "-" + "9" * 19, None, {}),
         ("bad cursor", "get", "?before=-1--1&after=x", None, {}),
         ("repeated parameters", "get", "?page=1&page=2&q=a&q=b", None, {}),
-        ("very long query", "get", "?q=" + "新" * 20000, None, {}),
+        ("very long query", "get", "?q=" + "新" * 3000, None, {}),
         ("garbage headers", "get", "", None, garbage_headers),
     ]
 
