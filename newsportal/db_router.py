@@ -42,6 +42,7 @@ class RequestRouting:
 
     replica_allowed: bool = False
     wrote: bool = False
+    pinned: bool = False  # a replica failed during this request
     replica: str | None = None
     used: set = field(default_factory=set)
 
@@ -71,11 +72,19 @@ def current():
     return _current.get()
 
 
-def pin_to_primary():
-    """From now on this request reads from the primary (it wrote, or a replica failed)."""
+def note_write():
+    """This request wrote: from now on it reads from the primary, and so will the writer's
+    next requests (the middleware sets the pinning cookie)."""
     routing = _current.get()
     if routing is not None:
         routing.wrote = True
+
+
+def read_from_primary():
+    """The rest of this request reads from the primary (its replica failed)."""
+    routing = _current.get()
+    if routing is not None:
+        routing.pinned = True
 
 
 class ReplicaHealth:
@@ -129,7 +138,7 @@ class ReplicaRouter:
 
     def db_for_read(self, model, **hints):
         routing = _current.get()
-        if routing is None or not routing.replica_allowed or routing.wrote:
+        if routing is None or not routing.replica_allowed or routing.wrote or routing.pinned:
             return primary_alias()
         if routing.replica is None:
             healthy = [alias for alias in replica_aliases() if health.usable(alias)]
@@ -140,7 +149,7 @@ class ReplicaRouter:
         return routing.replica
 
     def db_for_write(self, model, **hints):
-        pin_to_primary()
+        note_write()
         return primary_alias()
 
     def allow_relation(self, obj1, obj2, **hints):

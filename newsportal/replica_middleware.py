@@ -52,8 +52,10 @@ class ReplicaMiddleware:
     def process_exception(self, request, exception):
         """A replica that died since its last health check: retry the view on the primary."""
         routing = db_router.current()
+        match = getattr(request, "resolver_match", None)
         if (
             routing is None
+            or match is None
             or not routing.used
             or not isinstance(exception, DatabaseError)
             or request.method not in SAFE_METHODS
@@ -64,8 +66,7 @@ class ReplicaMiddleware:
             db_router.close_quietly(alias)
         routing.used.clear()
         routing.replica = None
-        db_router.pin_to_primary()
-        match = request.resolver_match
+        db_router.read_from_primary()
         response = match.func(request, *match.args, **match.kwargs)
         if callable(getattr(response, "render", None)):
             response = response.render()

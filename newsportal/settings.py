@@ -269,6 +269,8 @@ PREVIEW_MAX_AGE = env_int("PREVIEW_MAX_AGE", 24 * 3600)
 # Links to these domains in an article body are flagged before publishing.
 SPAM_LINK_BLOCKLIST = env_list("SPAM_LINK_BLOCKLIST")
 PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_MB", 30) * 1024 * 1024
+# Larger images are refused before decoding (decompression bombs).
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_MEGAPIXELS", 64) * 1_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
