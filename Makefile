@@ -29,7 +29,7 @@ run: venv
 ## The whole test suite. Uses DATABASE_URL / REDIS_URL when set; tests that need a
 ## server that is not there are skipped with the reason (REQUIRE_SERVICES=1 fails them).
 test: venv
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider --durations=15 $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
