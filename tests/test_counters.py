@@ -311,3 +311,21 @@ def test_concurrent_flushes_apply_each_batch_once(postgres, redis_counter):
         redis_counter.record_read(article.pk, f"{n:032d}")
     _in_threads(4, lambda n: flush_module.flush(redis_counter))
     assert totals(article) == (50, 50)
+
+
+def test_reads_fall_back_to_the_database_while_redis_is_away(db, monkeypatch, rf):
+    """A beacon that cannot reach Redis is still counted, straight into the database."""
+    from articles.counters import CounterUnavailable, beacon
+
+    class AwayCounter:
+        def record_read(self, *args, **kwargs):
+            raise CounterUnavailable("connection refused")
+
+    monkeypatch.setattr(beacon, "get_counter", AwayCounter)
+    article = ArticleFactory()
+    request = rf.post("/", HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0")
+    outcome = beacon.count_beacon(request, article.pk, page_token(article.pk))
+    assert (outcome.status, outcome.counted) == (204, True)
+    article.refresh_from_db()
+    assert article.view_count == 1
+    assert DailyReads.objects.get(article=article).count == 1

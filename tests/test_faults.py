@@ -202,10 +202,9 @@ def test_pages_keep_coming_while_redis_is_away_and_the_cache_returns(redis_stack
     assert ready_during[0] == 503
     assert json.loads(ready_during[2])["checks"]["cache"]["ok"] is False
     assert ready_after[0] == 200
-    # Reads are answered (204) or refused with a retryable 503, never a 500.
+    # Reads keep being counted: into the database while Redis is away.
     for when, found in beacons.items():
-        assert set(found) <= {204, 503}, (when, found)
-    assert set(beacons["after"]) == {204}
+        assert set(found) == {204}, (when, found)
 
 
 def test_postgres_restart_gives_a_styled_503_then_recovers_by_itself(postgres_stack):

@@ -9,6 +9,7 @@ import base64
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from articles import ratelimit
 from articles.counters import CounterUnavailable, RateLimited, counting_enabled, get_counter
@@ -18,7 +19,7 @@ from articles.visitors import is_bot, visitor_key
 
 @dataclass(frozen=True)
 class Outcome:
-    status: int  # 204 (or the pixel's 200), 403, 429 or 503
+    status: int  # 204 (or the pixel's 200), 403, 429, or 503 when no store can count
     counted: bool = False
     retry_after: int = 0
 
@@ -49,5 +50,20 @@ def count_beacon(request, article_id, token):
     except RateLimited as refused:
         return Outcome(429, retry_after=max(1, int(refused.retry_after)))
     except CounterUnavailable:
-        return UNAVAILABLE
+        return count_in_database(article_id, now)
     return Outcome(204, counted=counted)
+
+
+def count_in_database(article_id, now):
+    """Redis is down: count straight into the database rather than lose the read.
+
+    Dedupe and rate limits live in Redis too, so for the length of the outage every
+    read counts; a brief over-count beats losing a story's reads.
+    """
+    from articles.counters.db_backend import DatabaseCounter
+
+    try:
+        DatabaseCounter().record_read(article_id, None, now=now)
+    except DatabaseError:
+        return UNAVAILABLE
+    return Outcome(204, counted=True)
