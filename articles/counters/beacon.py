@@ -64,6 +64,6 @@ def count_in_database(article_id, now):
 
     try:
         DatabaseCounter().record_read(article_id, None, now=now)
-    except DatabaseError:
+    except (CounterUnavailable, DatabaseError):
         return UNAVAILABLE
     return Outcome(204, counted=True)
