@@ -27,6 +27,9 @@ from django.utils.http import http_date
 from django.utils.translation import get_language
 
 VERSION_KEY = "content-version"
+# newsportal.replica_middleware.PIN_COOKIE: a page cached from a lagging replica must not
+# hide a writer's own change from them.
+PIN_COOKIE = "np_primary"
 BUCKET_SECONDS = 60
 # Response headers kept with a cached page (the rest are set again on every response).
 STORED_HEADERS = ("Content-Type", "Content-Language", "Link", "X-Robots-Tag")
@@ -98,11 +101,14 @@ def page_cache_key(request, now=None):
 
 
 def bypasses_cache(request):
-    """Staff, previews and readers with a pending message get a freshly rendered page."""
+    """Staff, previews, readers with a pending message and anyone who just wrote (the read
+    replicas' `np_primary` cookie) get a freshly rendered page."""
     if request.method not in ("GET", "HEAD"):
         return True
     cookies = request.COOKIES
     if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
+        return True
+    if PIN_COOKIE in cookies:
         return True
     return "preview" in request.GET
 

@@ -72,9 +72,13 @@ def report(name, results):
 
 
 def warm(base, paths, rounds=3):
+    """Fetch each page a few times so the runs measure warm workers and buffers."""
     for _ in range(rounds):
         for path in paths:
-            servers.fetch(base + path)
+            try:
+                servers.fetch(base + path, timeout=60)
+            except OSError as error:  # a slow first render must not end the benchmark
+                log(f"   warm-up {path}: {error}")
 
 
 def sample_headers(url):

@@ -327,3 +327,14 @@ def test_replica_urls_become_database_aliases():
     assert result.stdout.strip().splitlines()[-1] == (
         '[["replica1", "replica2"], 6543, "default", ["newsportal.db_router.ReplicaRouter"]]'
     )
+
+
+def test_a_pinned_writer_skips_the_shared_page_cache(rf):
+    """A page cached from a lagging replica must not hide the writer's own change."""
+    from articles import caching
+
+    assert caching.PIN_COOKIE == PIN_COOKIE
+    request = rf.get("/")
+    assert not caching.bypasses_cache(request)
+    request.COOKIES[PIN_COOKIE] = "1"
+    assert caching.bypasses_cache(request)

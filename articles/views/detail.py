@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -43,8 +43,10 @@ def related_articles(article, tags):
     """查看更多: the newest listed articles sharing a tag or the province, not this one."""
     same = Q()
     if tags:
-        tagged = TaggedArticle.objects.filter(tag__in=tags).values("content_object_id")
-        same |= Q(pk__in=tagged)
+        # EXISTS, probed per row while walking the publish-time index: `pk IN (tagged ids)`
+        # had to read every article of a popular tag (~290,000 ids, 13 s at 1M articles).
+        tagged = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag__in=tags)
+        same |= Q(Exists(tagged))
     if article.province_id:
         same |= Q(province_id=article.province_id)
     if not same:
