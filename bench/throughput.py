@@ -20,6 +20,7 @@ resident memory (RSS and PSS) of each gunicorn worker after its runs.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,7 @@ def main(argv=None):
         for name, target in TARGETS.items()
     }  # fmt: skip
     results["loadavg_1m_after"] = os.getloadavg()[0]
+    shutil.rmtree(work, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print(json.dumps(results["targets"], ensure_ascii=False))

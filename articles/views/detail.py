@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -40,18 +40,24 @@ def article_detail(request, pk, slug=""):
 
 
 def related_articles(article, tags):
-    """查看更多: the newest listed articles sharing a tag or the province, not this one."""
+    """查看更多: the newest listed articles sharing a tag or the province, not this one.
+
+    One walk down the publish-time index that stops at RELATED_COUNT matches, probing each
+    row's tags through a scalar subquery. `pk IN (tagged ids)` and EXISTS both let
+    PostgreSQL hash every article of a popular tag first (~210,000 ids: 0.13-15 s at a
+    million articles); the probe costs 0.3-6 ms whatever the tags.
+    """
     same = Q()
+    found = card_queryset()
     if tags:
-        # EXISTS, probed per row while walking the publish-time index: `pk IN (tagged ids)`
-        # had to read every article of a popular tag (~290,000 ids, 13 s at 1M articles).
-        tagged = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag__in=tags)
-        same |= Q(Exists(tagged))
+        shared = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag__in=tags)
+        found = found.annotate(shared_tag=Subquery(shared.values("tag_id")[:1]))
+        same |= Q(shared_tag__isnull=False)
     if article.province_id:
         same |= Q(province_id=article.province_id)
     if not same:
         return []
-    found = card_queryset().filter(same).exclude(pk=article.pk).newest_first()
+    found = found.filter(same).exclude(pk=article.pk).newest_first()
     return list(found[:RELATED_COUNT])
 
 
