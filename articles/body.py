@@ -6,6 +6,7 @@ between paragraphs (`ArticlePhoto.after_paragraph`) and "(完)" closes the story
 fields, so no one types them into the text.
 """
 
+import functools
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -91,10 +92,17 @@ class _BlockSplitter(HTMLParser):
 
 def split_blocks(body):
     """The body's top-level blocks as HTML strings, sanitised again on the way out."""
+    return list(_split_blocks(body))
+
+
+# Sanitising and splitting is pure work on the text: the articles being read now are
+# a few hundred, so each process does it once per body, not once per page.
+@functools.lru_cache(maxsize=512)
+def _split_blocks(body):
     splitter = _BlockSplitter()
     splitter.feed(sanitize_body(body))
     splitter.close()
-    return splitter.blocks
+    return tuple(splitter.blocks)
 
 
 @dataclass

@@ -76,6 +76,10 @@ def bump_content_version():
     except ValueError:
         version = max(_fresh_start(), _memo[0] + 1)
         cache.set(VERSION_KEY, version, timeout=None)
+    # The stored hot picks are ranked again on the next page (a new pick shows at once).
+    from articles.hot import mark_stale
+
+    mark_stale()
     return _remember(version)
 
 
@@ -94,10 +98,11 @@ def versioned_key(name, now=None):
     return f"{name}:v{content_version()}:m{current_bucket(now)}"
 
 
-def page_cache_key(request, now=None):
+def page_cache_key(request, now=None, language=None):
     target = f"{request.get_host()}{request.get_full_path()}"
     digest = hashlib.md5(target.encode(), usedforsecurity=False).hexdigest()
-    return f"page:v{content_version()}:m{current_bucket(now)}:{get_language()}:{digest}"
+    language = language or get_language()
+    return f"page:v{content_version()}:m{current_bucket(now)}:{language}:{digest}"
 
 
 def bypasses_cache(request):
@@ -134,7 +139,7 @@ def _shared_headers(response, last_modified, now):
 
 
 def _from_entry(request, entry, now):
-    status, content, headers, etag, last_modified = entry
+    status, content, headers, etag, last_modified = entry[:5]
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
         response = not_modified
@@ -170,10 +175,81 @@ def cache_public_page(view):
         etag = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
         headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
         entry = (response.status_code, response.content, headers, etag, int(now))
-        cache.set(key, entry, seconds_left_in_bucket(now) + 1)
+        timeout = seconds_left_in_bucket(now) + 1
+        cache.set(key, entry, timeout)
+        # PageCacheMiddleware completes the entry with the rest of the stack's headers.
+        request._page_cache_stored = (key, entry, timeout)
         response["ETag"] = etag
         response["X-Page-Cache"] = "miss"
         not_modified = get_conditional_response(request, etag=etag, last_modified=int(now))
         return _shared_headers(not_modified or response, int(now), now)
 
     return wrapped
+
+
+class PageCacheMiddleware:
+    """Serves stored public pages before the rest of the middleware stack runs.
+
+    A hit through `cache_public_page` alone still pays for sessions, locale, CSRF, auth,
+    OTP, messages, history, axes and the CSP header on every request: more than the page
+    itself. Placed right after SecurityMiddleware, this answers a hit at once, with the
+    headers the inner middleware gave the page when it was stored: the decorator stores
+    the entry, and this middleware, on the way out, adds what the stack added (CSP,
+    Permissions-Policy, X-Frame-Options, Content-Language, Vary). Entries it has not
+    completed (no middleware, or a response that set a cookie) go on through the stack
+    and are served by the decorator as before. The rules are the decorator's own:
+    `bypasses_cache`, and the same key (the language comes from the URL prefix).
+    """
+
+    # Set again on every response: never part of a stored page.
+    PER_RESPONSE = frozenset(
+        ("etag", "last-modified", "cache-control", "x-page-cache", "content-length")
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.skipped = tuple(
+            prefix
+            for prefix in (settings.STATIC_URL, settings.MEDIA_URL, f"/{settings.ADMIN_URL}")
+            if prefix and prefix.startswith("/")
+        )
+
+    def __call__(self, request):
+        if bypasses_cache(request) or request.path_info.startswith(self.skipped):
+            return self.get_response(request)
+        now = time.time()
+        key = page_cache_key(request, now, _language_from_path(request.path_info))
+        entry = cache.get(key)
+        if entry is not None and len(entry) == 6:
+            response = _from_entry(request, entry, now)
+            added = entry[5]
+            if response.status_code == 304:
+                # What the stack adds to a 304 too; the page's own headers stay off it.
+                added = {k: v for k, v in added.items() if k not in entry[2]}
+            for name, value in added.items():
+                if name == "Vary":
+                    patch_vary_headers(response, [v.strip() for v in value.split(",")])
+                else:
+                    response[name] = value
+            if response.status_code == 200:
+                response["Content-Length"] = str(len(response.content))
+            return response
+        response = self.get_response(request)
+        stored = getattr(request, "_page_cache_stored", None)
+        if stored is not None and stored[0] == key and not response.cookies:
+            key, entry, timeout = stored
+            headers = {
+                name: value
+                for name, value in response.items()
+                if name.lower() not in self.PER_RESPONSE
+            }
+            cache.set(key, (*entry, headers), timeout)
+        return response
+
+
+def _language_from_path(path):
+    # What SiteLocaleMiddleware will decide for a reader page: the URL prefix, else the
+    # default language (reader pages never follow Accept-Language).
+    from django.utils.translation import get_language_from_path
+
+    return get_language_from_path(path) or settings.LANGUAGE_CODE

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Author, Byline, Region, SiteSettings, Tag
-from articles.selectors import card_queryset, credited_to, in_region, tagged_with
+from articles.models import Byline, Region, SiteSettings, Tag
+from articles.paging import PageBounds
+from articles.selectors import authors, card_queryset, credited_to, in_region, tagged_with
 from articles.text import excerpt, plain_text
 
 FEED_LENGTH = 30
@@ -88,18 +89,18 @@ class TagFeed(LatestFeed):
         return _("标签：%(tag)s") % {"tag": obj.name}
 
     def filter_articles(self, queryset, obj):
-        return queryset.filter(tagged_with(obj))
+        return queryset.filter(tagged_with(obj, PageBounds(FEED_LENGTH)))
 
 
 class AuthorFeed(LatestFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
+        return get_object_or_404(authors(), slug=slug)
 
     def heading(self, obj):
         return obj.name
 
     def filter_articles(self, queryset, obj):
-        return queryset.filter(credited_to(obj))
+        return queryset.filter(credited_to(obj, PageBounds(FEED_LENGTH)))
 
 
 class RegionAtomFeed(RegionFeed):

@@ -93,7 +93,11 @@ def rate_limited(scope, limit=None, window=60, key=client_key):
             refused = check(request, scope, limit, window, key)
             if refused is not None:
                 return refused
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            # Every request must pass the limit, so PageCacheMiddleware (which answers hits
+            # before any view runs) must never learn to serve this view's pages.
+            request._page_cache_stored = None
+            return response
 
         return wrapped
 

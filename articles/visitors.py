@@ -8,6 +8,7 @@ the address hash, which only a new address or user agent changes (and the per-ad
 limits bound those). Known crawlers are recognised by user agent and not counted.
 """
 
+import functools
 import hashlib
 import hmac
 import re
@@ -39,6 +40,14 @@ def _mac(*parts):
 def is_bot(request):
     """Known crawlers, link previewers, headless browsers and HTTP libraries."""
     user_agent = request.META.get("HTTP_USER_AGENT", "")
+    if len(user_agent) > 512:
+        return _is_bot_agent.__wrapped__(user_agent)
+    return _is_bot_agent(user_agent)
+
+
+# Readers share a few hundred browser strings; the long pattern is costly on a hot beacon.
+@functools.lru_cache(maxsize=4096)
+def _is_bot_agent(user_agent):
     return not user_agent.strip() or BOT_USER_AGENT.search(user_agent) is not None
 
 

@@ -32,8 +32,8 @@ ARTICLE_COLUMNS = (
     "created_by_id", "retracted_by_id", "editor_id", "lead_photo_id", "dateline_region_id",
     "province_id",
 )  # fmt: skip
-BYLINE_COLUMNS = ("id", "article_id", "author_id", "role", "position")
-TAGGED_COLUMNS = ("id", "content_object_id", "tag_id")
+BYLINE_COLUMNS = ("id", "article_id", "author_id", "role", "position", "publish_at")
+TAGGED_COLUMNS = ("id", "content_object_id", "tag_id", "publish_at")
 ARTICLE_PHOTO_COLUMNS = ("id", "article_id", "photo_id", "after_paragraph")
 DAILY_READS_COLUMNS = ("id", "article_id", "day", "count")
 CORRECTION_COLUMNS = ("id", "article_id", "published_at", "text")
@@ -266,8 +266,10 @@ class ChunkMaker:
                     )
                 )
             )
-            self._bylines(rng, article_id, lead_photo is not None, out["byline"])
-            self._tags(rng, article_id, out["tagged"])
+            # Bylines and tag rows carry the publish time (Byline/TaggedArticle.publish_at).
+            published_at = _ts(publish) if status != "draft" else NULL
+            self._bylines(rng, article_id, lead_photo is not None, published_at, out["byline"])
+            self._tags(rng, article_id, published_at, out["tagged"])
             if published and rng.random() < 0.25:
                 for slot in range(rng.randint(1, PHOTO_SLOTS)):
                     after = rng.randint(1, max(1, len(paragraphs) - 1))
@@ -284,7 +286,7 @@ class ChunkMaker:
                 self._daily_reads(article_id, publish, views, today, out["reads"])
         return out
 
-    def _bylines(self, rng, article_id, has_photo, out):
+    def _bylines(self, rng, article_id, has_photo, publish_at, out):
         count = rng.choices((1, 2, 3), weights=(60, 30, 10))[0]
         writers = set()
         while len(writers) < count:
@@ -292,19 +294,21 @@ class ChunkMaker:
         for position, author in enumerate(sorted(writers)):
             role = "correspondent" if rng.random() < 0.1 else "reporter"
             row_id = article_id * BYLINE_SLOTS + position
-            out.append(f"{row_id}\t{article_id}\t{author}\t{role}\t{position}")
+            out.append(f"{row_id}\t{article_id}\t{author}\t{role}\t{position}\t{publish_at}")
         if has_photo and count < 3 and rng.random() < 0.3:
             photographer = rng.choice(self.lk.photographer_ids)
             row_id = article_id * BYLINE_SLOTS + 3
-            out.append(f"{row_id}\t{article_id}\t{photographer}\tphotographer\t{count}")
+            out.append(
+                f"{row_id}\t{article_id}\t{photographer}\tphotographer\t{count}\t{publish_at}"
+            )
 
-    def _tags(self, rng, article_id, out):
+    def _tags(self, rng, article_id, publish_at, out):
         count = rng.randint(3, 6)
         tags = set()
         while len(tags) < count:
             tags.add(self.lk.tag_ids[pick(self.lk.tag_weights, rng)])
         for slot, tag in enumerate(sorted(tags)):
-            out.append(f"{article_id * TAG_SLOTS + slot}\t{article_id}\t{tag}")
+            out.append(f"{article_id * TAG_SLOTS + slot}\t{article_id}\t{tag}\t{publish_at}")
 
     def _daily_reads(self, article_id, publish, views, today, out):
         """Per-day reads since publication, halving each day (most reads come on day one)."""

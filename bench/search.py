@@ -1,6 +1,7 @@
 """Search benchmark on PostgreSQL: indexing throughput, index size and query latency.
 
     python -m bench.search --articles 1000000 [--database-url URL] [--reset] [--repeat 15]
+    python -m bench.search --database-url URL --command-workers 1,2   # the site's command
 
 Loads N articles into a dedicated database (default np_bench_search; `bench.generate`
 streams them in with COPY), builds their search documents with the site's own writer
@@ -92,6 +93,32 @@ def reindex(url, workers):
     return {"articles": total, "search": searched}
 
 
+def time_command(url, workers):
+    """docs/s of the site's own `rebuild_search_index --workers N`, from an empty table."""
+    from django.core.management import call_command
+
+    from bench import pgload
+
+    figures = {}
+    for count in workers:
+        with pgload.connect(url) as conn:
+            conn.execute("TRUNCATE articles_searchdocument")
+        started, cpu = time.monotonic(), time.process_time()
+        call_command("rebuild_search_index", workers=count, verbosity=0)
+        seconds = time.monotonic() - started
+        with pgload.connect(url) as conn:
+            written = conn.execute("SELECT count(*) FROM articles_searchdocument").fetchone()[0]
+        figures[count] = {
+            "documents": written,
+            "seconds": round(seconds, 1),
+            "docs_per_s": round(written / seconds),
+            "parent_cpu_s": round(time.process_time() - cpu, 1),
+        }
+        log_line = f"rebuild_search_index --workers {count}: {written:,} documents in "
+        print(f"{log_line}{seconds:.1f} s ({written / seconds:,.0f}/s)", file=sys.stderr)
+    return figures
+
+
 def time_queries(repeat):
     """{query: [seconds, ...]} for each query and variant, after one warm-up run each."""
     from articles.search.engine import Search, ranked_ids
@@ -165,6 +192,11 @@ def main(argv=None):
         action="store_true",
         help="time queries on the documents already built (no loading or indexing)",
     )
+    parser.add_argument(
+        "--command-workers",
+        help="time the site's rebuild_search_index with these worker counts (e.g. 1,2) "
+        "on the articles already loaded, then stop",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.articles < 1 or args.repeat < 1:
@@ -173,6 +205,13 @@ def main(argv=None):
     from bench.generate import generate, log, setup_django
 
     setup_django(args.database_url)
+    if args.command_workers:
+        workers = [int(n) for n in args.command_workers.split(",")]
+        figures = time_command(args.database_url, workers)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as handle:
+                json.dump({"rebuild_search_index": figures}, handle, indent=2)
+        return 0
     if args.queries_only:
         info = {"articles": args.articles}
     elif args.reuse:

@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "newsportal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Answers stored public pages before the rest of the stack (articles/caching.py).
+    "articles.caching.PageCacheMiddleware",
     "newsportal.headers.ContentSecurityPolicyMiddleware",
     "newsportal.headers.PermissionsPolicyMiddleware",
     "newsportal.methods.AllowedMethodsMiddleware",

@@ -48,7 +48,7 @@ def test_articles_look_like_wire_copy():
         assert 800 <= len(text) <= 2000 + 400  # the last paragraph may run past the target
     writers, tags = {}, {}
     for line in rows["byline"]:
-        _id, article, _author, role, _position = line.split("\t")
+        _id, article, _author, role, _position, _published = line.split("\t")
         if role != "photographer":
             writers[article] = writers.get(article, 0) + 1
     for line in rows["tagged"]:
@@ -56,6 +56,23 @@ def test_articles_look_like_wire_copy():
         tags[article] = tags.get(article, 0) + 1
     assert set(writers.values()) <= {1, 2, 3}
     assert set(tags.values()) <= {3, 4, 5, 6}
+
+
+def test_tag_and_byline_rows_carry_their_articles_publish_time():
+    """TaggedArticle and Byline.publish_at are the article's publish time (empty for drafts),
+    as the site's own save paths keep them, so generated tag and author pages work."""
+    rows = fake.ChunkMaker(_lookups(), seed=5).rows(1, 200)
+    published = {}
+    for line in rows["article"]:
+        fields = dict(zip(fake.ARTICLE_COLUMNS, line.split("\t"), strict=True))
+        published[fields["id"]] = fields["publish_at"]
+    assert fake.NULL in published.values(), "some drafts, without a publish time"
+    for line in rows["tagged"]:
+        fields = dict(zip(fake.TAGGED_COLUMNS, line.split("\t"), strict=True))
+        assert fields["publish_at"] == published[fields["content_object_id"]]
+    for line in rows["byline"]:
+        fields = dict(zip(fake.BYLINE_COLUMNS, line.split("\t"), strict=True))
+        assert fields["publish_at"] == published[fields["article_id"]]
 
 
 def test_publish_times_follow_ids_over_ten_years():

@@ -31,6 +31,31 @@ def test_second_anonymous_read_is_served_from_the_cache_without_queries(
     assert second.content == first.content
 
 
+def test_a_hit_carries_the_same_headers_as_the_page_when_it_was_stored(client):
+    """PageCacheMiddleware answers before the stack, with the headers the stack added."""
+    article = ArticleFactory()
+    for url in (article.get_absolute_url(), f"/en{article.get_absolute_url()}", "/"):
+        first, second = client.get(url), client.get(url)
+        assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit"), url
+        per_response = {"X-Page-Cache", "X-Request-ID", "Cache-Control", "Last-Modified"}
+        assert {k: v for k, v in first.items() if k not in per_response} == {
+            k: v for k, v in second.items() if k not in per_response
+        }, url
+        assert "Content-Security-Policy" in second and "X-Frame-Options" in second
+    assert client.get(f"/en{article.get_absolute_url()}")["Content-Language"] == "en"
+    assert client.get(article.get_absolute_url())["Content-Language"] == "zh-hans"
+
+
+def test_a_hit_revalidated_by_etag_gets_a_bare_304(client):
+    article = ArticleFactory()
+    url = article.get_absolute_url()
+    first = client.get(url)
+    client.get(url)  # completed by the middleware: the next one is answered before the stack
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    assert "Content-Type" not in again and "Content-Security-Policy" in again
+
+
 def test_shared_pages_say_how_long_a_cdn_may_keep_them(client):
     """public, max-age=0 (browsers revalidate), s-maxage no later than the minute's end."""
     article = ArticleFactory()

@@ -123,6 +123,17 @@ def test_nginx_caches_by_cache_control_and_bypasses_sessions():
     assert "add_header X-Content-Type-Options nosniff always" in site
 
 
+def test_nginx_skips_its_cache_for_the_same_cookies_as_django():
+    """Staff sessions, one-off messages and the replica pin cookie, like bypasses_cache."""
+    from articles.caching import PIN_COOKIE
+
+    site = (DEPLOY / "nginx.conf").read_text()
+    skip_map = site.split("map $http_cookie $newsportal_skip_cache {", 1)[1].split("}", 1)[0]
+    for cookie in ("sessionid", "messages", PIN_COOKIE):
+        assert f"{cookie}=" in skip_map, cookie
+    assert "buffer=64k flush=1s" in site, "one access-log write a second, not one a request"
+
+
 def test_collectstatic_writes_hashed_brotli_and_gzip_files(settings, tmp_path):
     """The production storage hashes and compresses every file, prose-editor's included."""
     settings.STATIC_ROOT = tmp_path

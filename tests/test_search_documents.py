@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.models import Article, Byline, SearchDocument
+from articles.search import engine
 from articles.search.engine import Search, ranked_ids
 from articles.search.query import parse
 from tests.factories import ArticleFactory, AuthorFactory, DraftFactory
@@ -75,23 +76,83 @@ def test_an_article_leaving_the_site_loses_its_document(change, django_capture_o
     assert found("烧烤") == []
 
 
-def test_a_lagging_document_never_shows_a_retracted_article(django_capture_on_commit_callbacks):
-    """An update() that skips the signals still removes the result: search uses listed()."""
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"retracted_at": timezone.now(), "retraction_reason": "重复稿件"},
+        {"status": Article.Status.UNPUBLISHED},
+        {"status": Article.Status.DRAFT},
+        {"expires_at": timezone.now() - timedelta(minutes=1)},
+    ],
+    ids=["retracted", "unpublished", "draft", "expired"],
+)
+def test_a_lagging_document_never_shows_an_unlisted_article(
+    change, django_capture_on_commit_callbacks
+):
+    """An update() that skips the signals still removes the result: search checks listed()."""
     with django_capture_on_commit_callbacks(execute=True):
         article = ArticleFactory(title="港珠澳大桥通行车辆创新高")
-    Article.objects.filter(pk=article.pk).update(
-        retracted_at=timezone.now(), retraction_reason="重复稿件"
-    )
+        ArticleFactory(title="港珠澳大桥旅游升温")
+    Article.objects.filter(pk=article.pk).update(**change)
     assert SearchDocument.objects.filter(pk=article.pk).exists()
-    assert found("港珠澳大桥") == []
+    assert article.pk not in found("港珠澳大桥")
+    assert len(found("港珠澳大桥")) == 1
 
 
-def test_scheduled_articles_are_found_only_from_their_time(django_capture_on_commit_callbacks):
-    at = timezone.now() + timedelta(hours=2)
+def test_an_article_expiring_later_is_found_until_then(django_capture_on_commit_callbacks):
+    expires = timezone.now() + timedelta(hours=1)
     with django_capture_on_commit_callbacks(execute=True):
-        article = ArticleFactory(title="世界互联网大会乌镇峰会开幕", publish_at=at)
-    assert found("乌镇") == []
-    assert ranked_ids(Search(parse("乌镇")), now=at + timedelta(minutes=1)) == [article.pk]
+        article = ArticleFactory(title="限时展览开幕", expires_at=expires)
+    assert found("限时展览") == [article.pk]
+    assert ranked_ids(Search(parse("限时展览")), now=expires + timedelta(minutes=1)) == []
+
+
+@pytest.mark.parametrize(
+    ("window", "ages"),
+    [
+        (2, (1, 2, 3)),
+        (2, (1, 100, 500)),
+        (2, (1, 500, 900)),
+        (2, (300, 500, 900)),
+        (3, (1, 40, 100, 200, 500)),
+        (7, (1, 100, 200, 300, 400, 500, 600, 700, 900)),
+    ],
+)
+def test_the_window_is_the_newest_matches_whatever_stretch_finds_them(
+    window, ages, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Two months, a year or the whole archive: the window is always the newest matches."""
+    monkeypatch.setattr(engine, "WINDOW", window)
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        articles = [
+            ArticleFactory(title="南水北调工程", publish_at=now - timedelta(days=days))
+            for days in ages
+        ]
+    newest = ranked_ids(Search(parse("南水北调"), newest_first=True))
+    assert newest == [article.pk for article in articles[:window]]
+    assert sorted(found("南水北调")) == sorted(newest)
+
+
+@pytest.mark.parametrize(("window", "since"), [(1, None), (2, None), (2, 600), (5, 2000)])
+def test_a_date_range_window_is_the_newest_matches_in_the_range(
+    window, since, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Stretches count back from the end of a date range, never past its start."""
+    monkeypatch.setattr(engine, "WINDOW", window)
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        articles = [
+            ArticleFactory(title="南水北调工程", publish_at=now - timedelta(days=days))
+            for days in (10, 100, 400, 430, 500, 900, 1500)
+        ]
+    today = timezone.localdate()
+    start = today - timedelta(days=since) if since else None
+    search = Search(
+        parse("南水北调"), date_from=start, date_to=today - timedelta(days=300), newest_first=True
+    )
+    in_range = [a for a in articles[2:] if since is None or a.publish_at.date() >= start]
+    assert ranked_ids(search) == [a.pk for a in in_range[:window]]
 
 
 def test_drafts_get_no_document(django_capture_on_commit_callbacks):
@@ -139,7 +200,27 @@ def test_rebuild_resumes_after_an_id_and_dry_run_writes_nothing():
     assert list(SearchDocument.objects.values_list("pk", flat=True)) == [second.pk]
 
 
-@pytest.mark.parametrize("args", [["--batch-size", "0"], ["--start-after", "-1"]])
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_with_workers_matches_one_process(postgres):
+    """Two worker processes, each with its own connection, write the same documents."""
+    articles = ArticleFactory.create_batch(7, title="跨境电商订单增长")
+    hidden = DraftFactory(title="跨境电商草稿")
+    SearchDocument.objects.create(article=hidden, publish_at=timezone.now())
+    output = rebuild("--workers", "2", "--batch-size", "2")
+    assert "7" in output
+    assert set(SearchDocument.objects.values_list("pk", flat=True)) == {a.pk for a in articles}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT vector, head_vector FROM articles_searchdocument ORDER BY 1")
+        parallel = cursor.fetchall()
+    rebuild("--workers", "1")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT vector, head_vector FROM articles_searchdocument ORDER BY 1")
+        assert cursor.fetchall() == parallel
+
+
+@pytest.mark.parametrize(
+    "args", [["--batch-size", "0"], ["--start-after", "-1"], ["--workers", "0"]]
+)
 def test_rebuild_refuses_bad_arguments(args):
     with pytest.raises(CommandError):
         rebuild(*args)

@@ -41,29 +41,51 @@ def test_a_small_site_has_one_urlset_with_pages_provinces_and_articles(client):
     assert not any(f"/a/{a.pk}/" in u for a in (draft, retracted) for u in urls)
 
 
-def test_a_large_archive_gets_an_index_paged_by_month_without_offset(client, monkeypatch):
+def test_a_large_archive_gets_an_index_of_weeks_without_offset(client, monkeypatch):
+    """Past the single-urlset size the index lists Beijing-time weeks from oldest to newest."""
     monkeypatch.setattr(sitemaps, "SINGLE_SITEMAP_MAX", 2)
-    january = [ArticleFactory(publish_at=datetime(2025, 1, d, 9, tzinfo=CHINA)) for d in (1, 31)]
-    # 1 February 00:30 in Beijing is still 31 January in UTC: months are Beijing months.
-    february = ArticleFactory(publish_at=datetime(2025, 2, 1, 0, 30, tzinfo=CHINA))
+    # Monday 6 January 2025 and Sunday 12 January: one week.
+    first_week = [ArticleFactory(publish_at=datetime(2025, 1, d, 9, tzinfo=CHINA)) for d in (6, 12)]
+    # Monday 20 January 00:30 in Beijing is still Sunday in UTC: weeks are Beijing weeks.
+    third_week = ArticleFactory(publish_at=datetime(2025, 1, 20, 0, 30, tzinfo=CHINA))
+    DraftFactory(publish_at=datetime(2024, 1, 1, 9, tzinfo=CHINA))
     sections = locs(client.get("/sitemap.xml"), tag="sitemap")
     assert sections == [
         "http://testserver/sitemap-pages.xml",
         "http://testserver/sitemap-regions.xml",
-        "http://testserver/sitemap-articles.xml",
-        "http://testserver/sitemap-articles.xml?p=2",
+        "http://testserver/sitemap-articles.xml?week=2025-01-06",
+        "http://testserver/sitemap-articles.xml?week=2025-01-13",
+        "http://testserver/sitemap-articles.xml?week=2025-01-20",
         "http://testserver/sitemap-news.xml",
     ]
     with CaptureQueriesContext(connection) as queries:
-        first_month = locs(client.get("/sitemap-articles.xml"))
-    assert first_month == [f"http://testserver{a.get_absolute_url()}" for a in january]
-    assert not any("OFFSET" in q["sql"].upper() for q in queries.captured_queries)
-    assert locs(client.get("/sitemap-articles.xml?p=2")) == [
-        f"http://testserver{february.get_absolute_url()}"
+        first = locs(client.get("/sitemap-articles.xml?week=2025-01-06"))
+    assert first == [f"http://testserver{a.get_absolute_url()}" for a in first_week]
+    assert len(queries) == 1 and "OFFSET" not in queries.captured_queries[0]["sql"].upper()
+    assert locs(client.get("/sitemap-articles.xml?week=2025-01-13")) == []
+    assert locs(client.get("/sitemap-articles.xml?week=2025-01-20")) == [
+        f"http://testserver{third_week.get_absolute_url()}"
     ]
-    assert client.get("/sitemap-articles.xml?p=3").status_code == 404
-    assert client.get("/sitemap-articles.xml?p=x").status_code == 404
+    assert "http://testserver/" in locs(client.get("/sitemap-pages.xml"))
+    assert "http://testserver/region/zhejiang/" in locs(client.get("/sitemap-regions.xml"))
+    for bad in ("", "?week=2025-01-07", "?week=x", "?week=2025-13-01"):
+        assert client.get(f"/sitemap-articles.xml{bad}").status_code == 404, bad
     assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_sitemap_urls_match_the_articles_own_urls_escaped(client):
+    """Slugs with Chinese, spaces or XML specials come out as get_absolute_url() does."""
+    odd = [
+        ArticleFactory(slug="港口-吞吐量"),
+        ArticleFactory(slug="a&b"),
+        ArticleFactory(title="x", slug=""),
+    ]
+    Article = type(odd[0])
+    Article.objects.filter(pk=odd[2].pk).update(slug="")
+    odd[2].slug = ""
+    urls = locs(client.get("/sitemap.xml"))
+    for article in odd:
+        assert f"http://testserver{article.get_absolute_url()}" in urls
 
 
 def test_news_sitemap_lists_the_last_48_hours_with_publication_details(client, settings):
@@ -90,7 +112,20 @@ def test_robots_txt_points_at_the_sitemaps(client):
 
 @pytest.mark.parametrize("count", [3, 30], ids=["few", "many"])
 def test_sitemap_query_count_is_fixed(client, django_assert_num_queries, count):
-    """Size check, a count and a list per section (regions, articles), site settings: six."""
+    """The articles (which also tell a small site from a large one) and the regions: two."""
     ArticleFactory.create_batch(count)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(2):
         client.get("/sitemap.xml")
+
+
+def test_large_sitemap_index_and_sections_take_few_queries(
+    client, django_assert_num_queries, monkeypatch
+):
+    """The index: the size probe and the first and last publish times; a week: one query."""
+    monkeypatch.setattr(sitemaps, "SINGLE_SITEMAP_MAX", 2)
+    for day in (6, 7, 8, 15):
+        ArticleFactory(publish_at=datetime(2025, 1, day, 9, tzinfo=CHINA))
+    with django_assert_num_queries(2):
+        assert len(locs(client.get("/sitemap.xml"), tag="sitemap")) == 5
+    with django_assert_num_queries(1):
+        assert len(locs(client.get("/sitemap-articles.xml?week=2025-01-06"))) == 3

@@ -9,7 +9,9 @@ import pytest
 from django.test import RequestFactory
 from django.utils import timezone
 
+from articles import hot
 from articles.models import Article
+from articles.qr import qr_svg
 from articles.views.detail import article_context
 from tests import reader_data
 from tests.factories import (
@@ -17,6 +19,7 @@ from tests.factories import (
     ArticlePhotoFactory,
     AuthorFactory,
     CorrectionFactory,
+    DailyReadsFactory,
     DraftFactory,
     PhotoFactory,
 )
@@ -211,6 +214,10 @@ def test_share_block_has_the_link_and_a_server_drawn_qr_code(client, settings):
     share = re.search(r'<section class="share".*?</section>', html, re.S)[0]
     assert f'value="{settings.SITE_URL}{story.get_absolute_url()}"' in share
     assert "<svg" in share and "<path" in share and "<title>" in share
+    # The code holds the short link, which redirects to the page.
+    short = f"/a/{story.pk}/"
+    assert qr_svg(f"{settings.SITE_URL}{short}") in share
+    assert client.get(short)["Location"] == story.get_absolute_url()
     assert "data-copy-link" in share and "hidden" in share  # the button is revealed by JS
 
 
@@ -266,8 +273,19 @@ def test_article_page_queries_do_not_grow_with_tags_bylines_photos_or_correction
         assert client.get(story.get_absolute_url()).status_code == 200
 
 
-def test_article_page_with_every_cache_cold_costs_nine_queries(client, django_assert_num_queries):
-    """Cold: the six above, plus site settings and the two sidebars (one query each)."""
+def test_a_plain_article_costs_four_queries(client, django_assert_num_queries, monkeypatch):
+    """No inline photos or corrections: the article's EXISTS probes spare those queries."""
+    reader_data.freeze_cache_minute(monkeypatch)
+    client.get(ArticleFactory().get_absolute_url())  # warms site settings and the sidebars
+    story = ArticleFactory(tag_names=["港口"], bylines=[AuthorFactory()])
+    with django_assert_num_queries(4):
+        assert client.get(story.get_absolute_url()).status_code == 200
+
+
+def test_article_page_with_every_cache_cold_costs_eight_queries(client, django_assert_num_queries):
+    """Cold: the six above, plus site settings and the stored hot picks (both sidebars)."""
     story = rich_story(3)
-    with django_assert_num_queries(9):
+    DailyReadsFactory(article=ArticleFactory())  # a site with reads: the lists are not empty
+    hot.refresh()  # what flush_counters does every minute
+    with django_assert_num_queries(8):
         assert client.get(story.get_absolute_url()).status_code == 200

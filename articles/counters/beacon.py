@@ -1,8 +1,8 @@
 """One read beacon, decided: page token, bot filter, per-address rate limit, dedupe, count.
 
-Shared by the Django view (articles/views/engagement.py) and the WSGI fast path
-(articles/counters/wsgi.py), so both count exactly the same way. `request` only needs
-`META` and `COOKIES`, which both provide.
+Shared by the Django view (articles/views/engagement.py), the WSGI fast path
+(articles/counters/wsgi.py) and the asynchronous beacon service (articles/counters/service.py),
+so all of them count exactly the same way. `request` only needs `META` and `COOKIES`.
 """
 
 import base64
@@ -31,8 +31,22 @@ IGNORED = Outcome(204)
 UNAVAILABLE = Outcome(503, retry_after=60)
 
 
-def count_beacon(request, article_id, token):
-    """Count one read of `article_id` if the beacon deserves it."""
+@dataclass(frozen=True)
+class Read:
+    """A beacon that passed the checks: the read to record, and how to rate-limit it."""
+
+    article_id: int
+    visitor: str
+    now: float
+    rate_limit: tuple | None  # (client key, limit, window) or None when limits are off
+
+
+def decide(request, article_id, token):
+    """The checks before counting: an Outcome when the beacon counts nothing, else a Read.
+
+    Shared with the asynchronous beacon service (articles/counters/service.py), which then
+    records the Read itself.
+    """
     if not check_page_token(article_id, token):
         return REFUSED
     if not counting_enabled() or is_bot(request):
@@ -42,16 +56,30 @@ def count_beacon(request, article_id, token):
         # Checked by the counter in the same atomic call that counts (one Redis round trip).
         limit = (ratelimit.client_key(request), *ratelimit.limits_for("beacon", 120, 60))
     # The rate-limit module's clock, so every limited endpoint answers the same Retry-After.
-    now = ratelimit.time.time()
+    return Read(int(article_id), visitor_key(request), ratelimit.time.time(), limit)
+
+
+def count_beacon(request, article_id, token):
+    """Count one read of `article_id` if the beacon deserves it."""
+    read = decide(request, article_id, token)
+    return read if isinstance(read, Outcome) else record(read)
+
+
+def record(read):
+    """Record a decided Read with the configured counter (blocking)."""
     try:
         counted = get_counter().record_read(
-            article_id, visitor_key(request), now=now, rate_limit=limit
+            read.article_id, read.visitor, now=read.now, rate_limit=read.rate_limit
         )
     except RateLimited as refused:
-        return Outcome(429, retry_after=max(1, int(refused.retry_after)))
+        return too_many(refused)
     except CounterUnavailable:
-        return count_in_database(article_id, now)
+        return count_in_database(read.article_id, read.now)
     return Outcome(204, counted=counted)
+
+
+def too_many(refused):
+    return Outcome(429, retry_after=max(1, int(refused.retry_after)))
 
 
 def count_in_database(article_id, now):

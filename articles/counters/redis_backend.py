@@ -8,6 +8,7 @@ Keys, under `<prefix>:`
 - `s:<article>:<visitor>` the 30-minute "already counted" marker
 """
 
+import hashlib
 import time
 import uuid
 
@@ -42,6 +43,8 @@ redis.call('EXPIRE', KEYS[5], ARGV[6])
 return 1
 """
 
+RECORD_SHA = hashlib.sha1(RECORD.encode()).hexdigest()  # noqa: S324 - Redis names scripts so
+
 # KEYS: pend, pendday, batch, batchday, batchid. ARGV: a new flush id.
 # An unfinished batch is resumed rather than replaced, so a crashed flush is finished first.
 CLAIM = """
@@ -62,6 +65,13 @@ if redis.call('GET', KEYS[3]) == ARGV[1] then
 end
 return 0
 """
+
+
+def read_result(outcome, window_end, now):
+    """What RECORD answered: True for a counted read, False for a repeat; RateLimited if -1."""
+    if outcome == -1:
+        raise RateLimited(window_end - int(now))
+    return outcome == 1
 
 
 class RedisCounter:
@@ -90,6 +100,19 @@ class RedisCounter:
         atomic call (one round trip per beacon); a refused read raises RateLimited.
         """
         now = now if now is not None else time.time()
+        keys, args, window_end = self.read_call(article_id, visitor, now, rate_limit)
+        try:
+            outcome = self._record(keys=keys, args=args)
+        except redis.RedisError as exc:
+            raise CounterUnavailable(str(exc)) from exc
+        return read_result(outcome, window_end, now)
+
+    def read_call(self, article_id, visitor, now, rate_limit):
+        """(keys, args, end of the rate-limit window) of the RECORD script for one read.
+
+        The one place that builds them, shared with the asynchronous beacon service
+        (articles/counters/service.py), so both count into the same keys.
+        """
         article_id = int(article_id)
         client, limit, window = rate_limit or ("", 0, 60)
         window_start = int(now) - int(now) % window
@@ -108,13 +131,7 @@ class RedisCounter:
             DEDUPE_SECONDS if visitor else 0,
             HOUR_BUCKET_TTL,
         ]
-        try:
-            outcome = self._record(keys=keys, args=args)
-        except redis.RedisError as exc:
-            raise CounterUnavailable(str(exc)) from exc
-        if outcome == -1:
-            raise RateLimited(window_start + window - int(now))
-        return outcome == 1
+        return keys, args, window_start + window
 
     def pending(self, article_ids):
         """{article_id: reads not yet in view_count}, including a batch being flushed."""

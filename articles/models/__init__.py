@@ -3,6 +3,7 @@
 from articles.models.articles import Article, ArticlePhoto, ArticleQuerySet, Byline, Correction
 from articles.models.counters import CounterFlush
 from articles.models.engagement import DailyReads, Like, Report
+from articles.models.hot import HotPick
 from articles.models.people import Author
 from articles.models.photos import Photo
 from articles.models.regions import Region
@@ -19,6 +20,7 @@ __all__ = [
     "Correction",
     "CounterFlush",
     "DailyReads",
+    "HotPick",
     "Like",
     "Photo",
     "Region",

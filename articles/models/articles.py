@@ -7,7 +7,6 @@ public view, feed, sitemap, template tag, search and command starts from it.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -16,10 +15,13 @@ from django_prose_editor.fields import ProseEditorField
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
+from articles.links import reverse
 from articles.models.tags import TaggedArticle
 from articles.sanitize import sanitize_body
 
 SLUG_LENGTH = 60
+# An instance's publish time as last saved, when not known (deferred, or never loaded).
+_UNKNOWN = object()
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -263,12 +265,29 @@ class Article(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "dateline_region" in update_fields:
             kwargs["update_fields"] = {*update_fields, "province"}
+        writes_time = update_fields is None or "publish_at" in update_fields
+        moved = self.pk is not None and self.publish_at != getattr(
+            self, "_saved_publish_at", _UNKNOWN
+        )
         super().save(*args, **kwargs)
+        if writes_time:
+            if moved:
+                # Tag and author pages walk copies of it (TaggedArticle and Byline.publish_at).
+                self.tagged_items.update(publish_at=self.publish_at)
+                self.bylines.update(publish_at=self.publish_at)
+            self._saved_publish_at = self.publish_at
 
     def get_absolute_url(self):
         if self.slug:
             return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
         return reverse("articles:detail_short", kwargs={"pk": self.pk})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # Unknown when deferred: then a save that writes publish_at copies it.
+        article._saved_publish_at = article.__dict__.get("publish_at", _UNKNOWN)
+        return article
 
     @staticmethod
     def _province_id_for(region):
@@ -299,6 +318,15 @@ class Article(models.Model):
         )
 
 
+class BylineQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Bulk-created bylines (imports, the demo) get their article's publish time too."""
+        objs = list(objs)
+        for byline in objs:
+            byline.publish_at = byline.article.publish_at
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Byline(models.Model):
     class Role(models.TextChoices):
         REPORTER = "reporter", _("记者")
@@ -311,6 +339,11 @@ class Byline(models.Model):
     )
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.REPORTER)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    # The article's publish time, copied by save(), bulk_create() and Article.save(), so an
+    # author page walks (author, publish time) instead of the whole archive's publish order.
+    publish_at = models.DateTimeField(null=True, editable=False)
+
+    objects = BylineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("署名")
@@ -321,10 +354,19 @@ class Byline(models.Model):
                 fields=["article", "author", "role"], name="byline_unique_author_role"
             ),
         ]
-        indexes = [models.Index(fields=["author", "article"], name="byline_author_article_idx")]
+        indexes = [
+            models.Index(fields=["author", "article"], name="byline_author_article_idx"),
+            models.Index(
+                fields=["author", "-publish_at", "-article"], name="byline_author_time_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.author} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs):
+        self.publish_at = self.article.publish_at
+        super().save(*args, **kwargs)
 
 
 class ArticlePhoto(models.Model):

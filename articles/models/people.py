@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from articles.links import reverse
 
 
 class Author(models.Model):

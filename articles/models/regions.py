@@ -1,9 +1,10 @@
 """Regions: provincial-level divisions and the prefecture-level cities under them."""
 
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from articles.links import reverse
 
 
 class Region(models.Model):

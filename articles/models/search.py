@@ -1,8 +1,13 @@
 """The search document: one row per searchable article, kept up to date on every save.
 
 Only published, non-retracted articles have one (scheduled ones too, hidden until their
-time). Searches still go through `Article.objects.listed()`, so a document that lags behind
-an unpublish or retraction never shows a result.
+time). Searches still check each candidate's article (on PostgreSQL through the partial
+index of articles that may be unlisted, migration 0007), so a document that lags behind an
+unpublish, retraction or expiry never shows a result.
+
+On PostgreSQL the table also has `head_vector`, a stored generated column (migration 0007,
+unknown to the ORM): the A and B part of `vector`, small enough to stay in the row, which
+ranking reads instead of detoasting the whole vector.
 """
 
 from django.contrib.postgres.search import SearchVectorField

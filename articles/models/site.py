@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 CACHE_KEY = "site-settings:v1"
+# (content version, values): each process keeps the merged settings until any content
+# changes (saving these settings bumps the version too), not one cache trip per use.
+_memo = (None, None)
 
 
 class SiteSettings(models.Model):
@@ -26,13 +29,21 @@ class SiteSettings(models.Model):
         return str(_("网站设置"))
 
     def save(self, *args, **kwargs):
+        global _memo
         self.pk = 1  # a single row
         super().save(*args, **kwargs)
         cache.delete(CACHE_KEY)
+        _memo = (None, None)
 
     @classmethod
     def current(cls):
         """The effective settings as a dict, cached: one row merged over the environment."""
+        global _memo
+        from articles.caching import content_version
+
+        version = content_version()
+        if _memo[0] == version:
+            return _memo[1]
         values = cache.get(CACHE_KEY)
         if values is None:
             row = cls.objects.filter(pk=1).first()
@@ -47,4 +58,5 @@ class SiteSettings(models.Model):
                 "url": settings.SITE_URL.rstrip("/"),
             }
             cache.set(CACHE_KEY, values, 300)
+        _memo = (version, values)
         return values

@@ -2,7 +2,8 @@
 
 `refresh_documents(ids)` is the one writer: it (re)builds the documents of the given
 articles that are searchable and deletes the others, in a fixed number of queries however
-many ids it is given. The save receivers and `rebuild_search_index` both use it.
+many ids it is given. The save receivers use it, and `rebuild_search_index` its id-range
+twin `refresh_range`.
 """
 
 from dataclasses import dataclass
@@ -128,6 +129,21 @@ def write(documents):
             unique_fields=["article"],
             update_fields=["publish_at", "vector", "text", "updated_at"],
         )
+
+
+def refresh_range(first, last):
+    """Rebuild the documents of articles first..last (ids); returns (articles, written).
+
+    The range, not a list of ids, is the unit of `rebuild_search_index`: workers take
+    ranges independently, and documents of articles gone from the range go with them.
+    """
+    in_range = Article.objects.filter(pk__range=(first, last))
+    articles = list(with_search_fields(searchable().filter(pk__range=(first, last))))
+    write([build(article) for article in articles])
+    SearchDocument.objects.filter(article__gte=first, article__lte=last).exclude(
+        pk__in=[article.pk for article in articles]
+    ).delete()
+    return in_range.count(), len(articles)
 
 
 def refresh_documents(ids):

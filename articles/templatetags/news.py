@@ -69,13 +69,25 @@ def _unseen(context, candidates, limit):
     return picked
 
 
+def _hot_lists(context):
+    # Both sidebars come from one read of the stored lists; keep it for the request.
+    request = context.get("request")
+    found = getattr(request, "_hot_lists", None)
+    if found is None:
+        found = hot.lists()
+        if request is not None:
+            request._hot_lists = found
+    return found
+
+
 @register.inclusion_tag("articles/includes/sidebar_hot.html", takes_context=True)
 def hot_reads_sidebar(context, limit=SIDEBAR_LENGTH):
     """热门导读: the most-read articles of the last day (see articles.hot)."""
-    return {"articles": _unseen(context, hot.hot_reads(hot.CANDIDATES), limit)}
+    return {"articles": _unseen(context, _hot_lists(context)[hot.HotPick.Kind.READS], limit)}
 
 
 @register.inclusion_tag("articles/includes/sidebar_recommended.html", takes_context=True)
 def recommended_sidebar(context, limit=SIDEBAR_LENGTH):
     """热点推荐: editors' picks, then the most liked of the last three days."""
-    return {"articles": _unseen(context, hot.recommended(hot.CANDIDATES), limit)}
+    picks = _hot_lists(context)[hot.HotPick.Kind.RECOMMENDED]
+    return {"articles": _unseen(context, picks, limit)}

@@ -2,37 +2,60 @@
 
 from datetime import timedelta
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
-from django.http import HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404, render
+from django.db.models import BooleanField, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.utils import timezone
 
 from articles import structured
 from articles.body import compose_body, dateline
-from articles.models import Article, ArticlePhoto, Byline, SiteSettings, TaggedArticle
+from articles.links import reverse
+from articles.models import (
+    Article,
+    ArticlePhoto,
+    Author,
+    Byline,
+    Correction,
+    SiteSettings,
+    Tag,
+    TaggedArticle,
+)
+from articles.prepared import PreparedModelQuery, PreparedQuery
 from articles.qr import qr_svg
-from articles.selectors import card_queryset
 from articles.text import excerpt, plain_text, reading_minutes
 
 PAGE_RELATED = ("dateline_region", "province", "lead_photo__photographer", "editor")
-PAGE_PREFETCHES = (
-    Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-    "tags",
-    Prefetch("inline_photos", queryset=ArticlePhoto.objects.select_related("photo__photographer")),
-    "corrections",
-)
 RELATED_COUNT = 6
 # An edit this long after publication shows an update time on the page.
 UPDATE_SHOWN_AFTER = timedelta(minutes=5)
 
 
 def page_queryset():
-    """Articles with the page's single-valued relations joined, whatever their status."""
-    return Article.objects.select_related(*PAGE_RELATED)
+    """Articles with the page's single-valued relations joined, whatever their status.
+
+    Most articles have no inline photos and no corrections: two EXISTS probes in this
+    query spare the page a query for each.
+    """
+    return Article.objects.select_related(*PAGE_RELATED).annotate(
+        has_inline_photos=_exists_for_article(ArticlePhoto),
+        has_corrections=_exists_for_article(Correction),
+    )
+
+
+def _exists_for_article(model):
+    # Written out: Django's Exists(OuterRef) costs as much to compile as a whole query.
+    rows, articles = model._meta.db_table, Article._meta.db_table
+    sql = f'EXISTS (SELECT 1 FROM "{rows}" WHERE "{rows}"."article_id" = "{articles}"."id")'  # noqa: S608 - table names from the models
+    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611 - no outside input
 
 
 def article_detail(request, pk, slug=""):
-    article = get_object_or_404(page_queryset().published(), pk=pk)
+    found = _PAGE(pk=pk)
+    article = found[0] if found else None
+    # The row-level twin of published(): the same rule, without compiling it into the SQL.
+    if article is None or not article.is_published():
+        raise Http404("no article readers may open by that id")
     if slug != article.slug:
         # Renamed titles and mistyped slugs keep working: one permanent hop to the real URL.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
@@ -45,34 +68,103 @@ def related_articles(article, tags):
     One walk down the publish-time index that stops at RELATED_COUNT matches, probing each
     row's tags through a scalar subquery. `pk IN (tagged ids)` and EXISTS both let
     PostgreSQL hash every article of a popular tag first (~210,000 ids: 0.13-15 s at a
-    million articles); the probe costs 0.3-6 ms whatever the tags.
+    million articles); the probe costs 0.3-6 ms whatever the tags. Only what the list
+    shows is fetched (title, link, time), not whole cards.
     """
-    same = Q()
-    found = card_queryset()
+    values = {"now": timezone.now(), "pk": article.pk}
     if tags:
-        shared = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag__in=tags)
+        values["tag_ids"] = [tag.pk for tag in tags]
+    if article.province_id:
+        values["province_id"] = article.province_id
+    if len(values) == 2:
+        return []
+    return _RELATED(**values)
+
+
+def _related_query(now, pk, tag_ids=(), province_id=None):
+    same = Q()
+    found = Article.objects.listed(now)
+    if tag_ids:
+        shared = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag__in=tag_ids)
         found = found.annotate(shared_tag=Subquery(shared.values("tag_id")[:1]))
         same |= Q(shared_tag__isnull=False)
-    if article.province_id:
-        same |= Q(province_id=article.province_id)
-    if not same:
+    if province_id is not None:
+        same |= Q(province_id=province_id)
+    found = found.filter(same).exclude(pk=pk).newest_first()
+    return found.values_list(*CARD_LINK_FIELDS)[:RELATED_COUNT]
+
+
+# The page's fixed-shape queries, compiled once per process (articles/prepared.py).
+_PAGE = PreparedModelQuery(lambda pk: page_queryset().filter(pk=pk)[:1], Article)
+CARD_LINK_FIELDS = ("id", "slug", "title", "publish_at")
+_RELATED = PreparedQuery(_related_query, Article, CARD_LINK_FIELDS)
+_TAGS = PreparedQuery(
+    lambda pk: Tag.objects.filter(tagged_articles__content_object=pk).values_list(
+        "id", "name", "slug"
+    ),
+    Tag,
+    ("id", "name", "slug"),
+)
+_BYLINES = PreparedQuery(
+    lambda pk: Byline.objects.filter(article=pk).values_list(
+        "id", "role", "position", "author_id", "author__name", "author__slug"
+    ),
+    Byline,
+    ("id", "role", "position", "author_id"),
+    ("author_name", "author_slug"),
+)
+
+
+def _bylines(article):
+    bylines = _BYLINES(pk=article.pk)
+    for byline in bylines:
+        byline.author = Author.from_db(
+            byline._state.db,
+            ("id", "name", "slug"),
+            (byline.author_id, byline.author_name, byline.author_slug),
+        )
+    return bylines
+
+
+def _listed_rows(article, name, fetch, present=True):
+    """The rows of a to-many relation: prefetched by the caller, else fetched, or none
+    when page_queryset()'s EXISTS probe found nothing."""
+    prefetched = getattr(article, "_prefetched_objects_cache", {})
+    if name in prefetched:
+        return list(prefetched[name])
+    if not present:
         return []
-    found = found.filter(same).exclude(pk=article.pk).newest_first()
-    return list(found[:RELATED_COUNT])
+    return list(fetch() if callable(fetch) else fetch)
 
 
 def article_context(request, article):
     """Everything templates/articles/article_detail.html needs to show `article`.
 
-    Prefetches what the page lists (bylines, tags, inline photos, corrections) unless the
-    caller did; pass an article fetched with `page_queryset()` to save the joins.
+    Fetches what the page lists (bylines, tags, inline photos, corrections) unless the
+    caller prefetched it; pass an article fetched with `page_queryset()` to save the joins
+    and the queries for inline photos and corrections it has none of.
     """
-    prefetch_related_objects([article], *PAGE_PREFETCHES)
     site = SiteSettings.current()
-    url = site["url"] + article.get_absolute_url()
-    bylines = list(article.bylines.all())
+    path = article.get_absolute_url()
+    url = site["url"] + path
+    # The QR code holds the short link (/a/<id>/, one redirect from the page): a code a
+    # third the size of the full URL's, easier to scan and several times faster to draw.
+    short_url = site["url"] + reverse("articles:detail_short", kwargs={"pk": article.pk})
+    bylines = _listed_rows(article, "bylines", lambda: _bylines(article))
     writers = [b.author for b in bylines if b.role != Byline.Role.PHOTOGRAPHER]
-    tags = list(article.tags.all())
+    tags = _listed_rows(article, "tags", lambda: _TAGS(pk=article.pk))
+    inline_photos = _listed_rows(
+        article,
+        "inline_photos",
+        ArticlePhoto.objects.filter(article=article).select_related("photo__photographer"),
+        getattr(article, "has_inline_photos", True),
+    )
+    corrections = _listed_rows(
+        article,
+        "corrections",
+        Correction.objects.filter(article=article),
+        getattr(article, "has_corrections", True),
+    )
     text = plain_text(article.body)
     wire_dateline = dateline(article)
     description = excerpt(article.summary or text, 120)
@@ -86,11 +178,9 @@ def article_context(request, article):
         "writers": writers,
         "photographers": [b.author for b in bylines if b.role == Byline.Role.PHOTOGRAPHER],
         "tags": tags,
-        "corrections": [c for c in article.corrections.all() if c.published_at <= now],
+        "corrections": [c for c in corrections if c.published_at <= now],
         "dateline": wire_dateline,
-        "body_parts": []
-        if article.is_retracted
-        else compose_body(article.body, article.inline_photos.all()),
+        "body_parts": [] if article.is_retracted else compose_body(article.body, inline_photos),
         "reading_minutes": reading_minutes(text),
         "updated_at": article.updated_at
         if article.publish_at and article.updated_at - article.publish_at > UPDATE_SHOWN_AFTER
@@ -104,10 +194,10 @@ def article_context(request, article):
         "shown_ids": {article.pk, *(a.pk for a in related)},
         "canonical_url": url,
         "image_url": image_url,
-        "qr_svg": qr_svg(url),
+        "qr_svg": qr_svg(short_url),
         "breadcrumbs": crumbs,
         "breadcrumb_ld": structured.breadcrumb_list(
-            [(site["name"], "/"), *crumbs, (article.title, article.get_absolute_url())],
+            [(site["name"], "/"), *crumbs, (article.title, path)],
             site["url"],
         ),
     }

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from django.db.models import F
 from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import FirstValue, RowNumber
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from articles.models import Article
 from articles.selectors import card_queryset
 from articles.views.mixins import ReaderMixin
 
@@ -25,23 +26,35 @@ class HomeView(ReaderMixin, TemplateView):
 
     def province_blocks(self, exclude):
         """[(province, [article, ...]), ...]: the provinces with the newest stories first."""
+        # Rank narrow rows, then fetch only the shown cards by pk: ranking the wide card rows
+        # sorted ~8,500 rows on disk at a million articles (87 ms, now ~10).
+        newest = {
+            "partition_by": F("province_id"),
+            "order_by": (F("publish_at").desc(), F("id").desc()),
+        }
         ranked = (
-            card_queryset()
+            Article.objects.listed()
             .filter(province__isnull=False, publish_at__gte=timezone.now() - BLOCK_WINDOW)
             .exclude(pk__in=exclude)
-            .select_related("province")
             .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=F("province_id"),
-                    order_by=(F("publish_at").desc(), F("id").desc()),
-                )
+                rank=Window(RowNumber(), **newest),
+                # The province's newest story, which places its block (as below).
+                top_at=Window(FirstValue("publish_at"), **newest),
+                top_id=Window(FirstValue("id"), **newest),
             )
             .filter(rank__lte=self.block_size)
+            # The first `block_count` provinces fit in this many rows, whatever their sizes.
+            .order_by("-top_at", "-top_id")
+            .values("pk")[: self.block_count * self.block_size]
+        )
+        shown = (
+            card_queryset()
+            .filter(pk__in=ranked)
+            .select_related("province")
             .order_by("-publish_at", "-id")
         )
         blocks = {}
-        for article in ranked:
+        for article in shown:
             blocks.setdefault(article.province_id, (article.province, []))[1].append(article)
         return list(blocks.values())[: self.block_count]
 

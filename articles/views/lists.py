@@ -6,8 +6,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Author, Region, Tag
-from articles.selectors import card_queryset, credited_to, in_region, tagged_with
+from articles.models import Region, Tag
+from articles.paging import PageBounds
+from articles.selectors import authors, card_queryset, credited_to, in_region, tagged_with
 from articles.views.mixins import ArticleListView
 
 
@@ -95,7 +96,8 @@ class TagView(ArticleListView):
         return by_slug_or_name(Tag.objects.all(), self.kwargs["slug"], ("name",))
 
     def articles(self):
-        return card_queryset().filter(tagged_with(self.object))
+        bounds = PageBounds.from_params(self.request.GET, self.page_size + 1)
+        return card_queryset().filter(tagged_with(self.object, bounds))
 
     def get_title(self):
         return _("标签：%(tag)s") % {"tag": self.object.name}
@@ -116,10 +118,11 @@ class AuthorView(ArticleListView):
     template_name = "articles/author.html"
 
     def get_object(self):
-        return get_object_or_404(Author, slug=self.kwargs["slug"])
+        return get_object_or_404(authors(), slug=self.kwargs["slug"])
 
     def articles(self):
-        return card_queryset().filter(credited_to(self.object))
+        bounds = PageBounds.from_params(self.request.GET, self.page_size + 1)
+        return card_queryset().filter(credited_to(self.object, bounds))
 
     def get_title(self):
         return self.object.name

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from articles import hot
 from articles.counters import get_counter
 from articles.counters.flush import flush_once, prune_records
 
@@ -56,6 +57,8 @@ class Command(BaseCommand):
         if not hasattr(counter, "claim_batch"):
             if verbosity >= 1:
                 self.stdout.write(_("使用数据库计数（未设置 REDIS_URL），无需写入。"))
+            if not dry_run:
+                hot.refresh()  # still worth a minute's cron: pages need not rank them
             return
         if dry_run:
             self._report_waiting(counter)
@@ -126,6 +129,8 @@ class Command(BaseCommand):
         finally:
             progress.close()
         prune_records()
+        # The hot picks ranked with these reads, so no reader's page has to rank them.
+        hot.refresh()
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(

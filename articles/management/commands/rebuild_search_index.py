@@ -1,28 +1,57 @@
-"""Rebuild the search documents of every article, in batches, resumably.
+"""Rebuild the search documents of every article, in batches, in parallel, resumably.
 
-Articles are walked in id order; each batch is one transaction that writes the documents
-of its searchable articles and deletes those of the others, so running it again (or
-resuming with --start-after) is always safe.
+Articles are cut into id ranges of --batch-size ids; each range is one transaction that
+writes the documents of its searchable articles and deletes the others, so any range can
+be redone at any time. With --workers N, N processes (each with its own database
+connection) take ranges in turn; results are collected in id order, so "done up to id X"
+always means every range below X is written, and `--start-after X` resumes there.
 """
 
+import multiprocessing
+import signal
 import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from articles.models import Article
-from articles.search.documents import refresh_documents, searchable
+from articles.search.documents import refresh_range, searchable
+
+MAX_WORKERS = 32
+
+
+def rebuild_range(bounds):
+    """One batch, in a worker or in the command's own process: (last id, articles, written)."""
+    first, last = bounds
+    with transaction.atomic():
+        articles, written = refresh_range(first, last)
+    return last, articles, written
+
+
+def _ignore_interrupts():
+    # Ctrl-C reaches the whole process group: the command stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def ranges(after, last, size):
+    return [(first, min(first + size - 1, last)) for first in range(after + 1, last + 1, size)]
 
 
 class Command(BaseCommand):
-    help = _("重建全文检索索引（分批进行，可用 --start-after 从中断处继续）。")
+    help = _("重建全文检索索引（分批、可并行，可用 --start-after 从中断处继续）。")
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--batch-size", type=int, default=500, help=_("每批处理的文章数（默认 500）。")
+            "--batch-size", type=int, default=500, help=_("每批处理的文章 id 数（默认 500）。")
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help=_("并行进程数，各用自己的数据库连接（默认 1；仅 PostgreSQL 支持多于 1）。"),
         )
         parser.add_argument(
             "--start-after",
@@ -35,9 +64,11 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help=_("只统计将要写入的数量，不写数据库。")
         )
 
-    def handle(self, *args, batch_size, start_after, dry_run, verbosity, **options):
+    def handle(self, *args, batch_size, workers, start_after, dry_run, verbosity, **options):
         if batch_size < 1 or batch_size > 10_000:
             raise CommandError(_("--batch-size 应在 1 到 10000 之间。"))
+        if workers < 1 or workers > MAX_WORKERS:
+            raise CommandError(_("--workers 应在 1 到 %(n)d 之间。") % {"n": MAX_WORKERS})
         if start_after < 0:
             raise CommandError(_("--start-after 不能为负数。"))
         remaining = Article.objects.filter(pk__gt=start_after)
@@ -48,32 +79,41 @@ class Command(BaseCommand):
                 % {"total": total, "indexable": indexable}
             )
             return
+        if workers > 1 and connection.vendor != "postgresql":
+            # SQLite has one writer at a time: more processes would only wait for it.
+            workers = 1
+        last = remaining.order_by("-pk").values_list("pk", flat=True).first() or start_after
+        batches = ranges(start_after, last, batch_size)
         progress = tqdm(
             total=remaining.count(),
             unit=str(_("篇")),
             disable=verbosity == 0 or not sys.stderr.isatty(),
         )
-        written, last_id, started = 0, start_after, time.monotonic()
+        written, done, started = 0, start_after, time.monotonic()
+        pool = None
         try:
-            while True:
-                ids = list(
-                    Article.objects.filter(pk__gt=last_id)
-                    .order_by("pk")
-                    .values_list("pk", flat=True)[:batch_size]
-                )
-                if not ids:
-                    break
-                with transaction.atomic():
-                    written += refresh_documents(ids)
-                last_id = ids[-1]
-                progress.update(len(ids))
+            if workers > 1:
+                connections.close_all()  # forked workers must not share this connection
+                pool = multiprocessing.get_context("fork").Pool(workers, _ignore_interrupts)
+                results = pool.imap(rebuild_range, batches)
+            else:
+                results = map(rebuild_range, batches)
+            # In id order whatever the workers finish first: `done` is always resumable.
+            for done, articles, count in results:
+                written += count
+                progress.update(articles)
                 if verbosity >= 2:
-                    self.stdout.write(_("已处理至 id %(id)d") % {"id": last_id})
+                    self.stdout.write(_("已处理至 id %(id)d") % {"id": done})
         except KeyboardInterrupt:
+            raise CommandError(_("已中断；用 --start-after %(id)d 继续。") % {"id": done}) from None
+        except DatabaseError as error:
             raise CommandError(
-                _("已中断；用 --start-after %(id)d 继续。") % {"id": last_id}
-            ) from None
+                _("出错：%(error)s；用 --start-after %(id)d 继续。") % {"error": error, "id": done}
+            ) from error
         finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
             progress.close()
         if verbosity:
             seconds = time.monotonic() - started
