@@ -28,6 +28,17 @@ def test_publishing_an_article_makes_it_searchable(django_capture_on_commit_call
     assert found("数安港") == [article.pk]
 
 
+def test_a_split_off_character_finds_its_phrase_without_a_prefix(
+    django_capture_on_commit_callbacks,
+):
+    """温州茶 (温州 + 茶) finds 温州茶叶 through the indexed pair 州茶, not through 茶:*."""
+    with django_capture_on_commit_callbacks(execute=True):
+        tea = ArticleFactory(title="温州茶叶出口增长")
+        ArticleFactory(title="温州港口吞吐量增长")
+        ArticleFactory(title="杭州茶园迎来采摘季")
+    assert found("温州茶") == [tea.pk]
+
+
 def test_one_transaction_refreshes_an_article_once(django_capture_on_commit_callbacks):
     """Article, byline and tag signals of one save share one after-commit refresh."""
     with django_capture_on_commit_callbacks() as callbacks:

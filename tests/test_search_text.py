@@ -44,6 +44,17 @@ def test_a_query_keeps_words_and_joins_single_characters():
     assert [t.text for t in query.parse("州温").terms] == ["州温"]
 
 
+def test_a_character_split_off_a_run_is_matched_exactly_with_its_neighbours():
+    """不 of 不存在 (a prefix would gather every word 不 starts) vs 茶 typed on its own."""
+    split_off = query.parse("不存在的记录").terms[0]
+    assert (split_off.text, split_off.after) == ("不", "存")
+    assert ":*" not in split_off.tsquery()
+    assert {"'不存'", "'~不存'", "'不'"} <= set(split_off.tsquery().split(" | "))
+    assert query.parse("茶").tsquery() == "('茶':* | '~茶':*)"
+    # The neighbours change the query, so they are part of its cache key.
+    assert query.parse("温州茶").key() != query.parse("温州 茶").key()
+
+
 def test_mixed_chinese_latin_and_number_queries_become_three_terms():
     parsed = query.parse("AI 浙江 2026")
     assert [(t.text, t.kind) for t in parsed.terms] == [
