@@ -8,32 +8,19 @@ always means every range below X is written, and `--start-after X` resumes there
 """
 
 import multiprocessing
-import signal
 import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, connections
 from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from articles.models import Article
-from articles.search.documents import refresh_range, searchable
+from articles.search.documents import searchable
+from articles.search.parallel import rebuild_range, start
 
 MAX_WORKERS = 32
-
-
-def rebuild_range(bounds):
-    """One batch, in a worker or in the command's own process: (last id, articles, written)."""
-    first, last = bounds
-    with transaction.atomic():
-        articles, written = refresh_range(first, last)
-    return last, articles, written
-
-
-def _ignore_interrupts():
-    # Ctrl-C reaches the whole process group: the command stops the workers itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def ranges(after, last, size):
@@ -93,8 +80,8 @@ class Command(BaseCommand):
         pool = None
         try:
             if workers > 1:
-                connections.close_all()  # forked workers must not share this connection
-                pool = multiprocessing.get_context("fork").Pool(workers, _ignore_interrupts)
+                databases = {alias: connections[alias].settings_dict for alias in connections}
+                pool = multiprocessing.get_context("spawn").Pool(workers, start, (databases,))
                 results = pool.imap(rebuild_range, batches)
             else:
                 results = map(rebuild_range, batches)
