@@ -43,6 +43,12 @@ def _small(values):
     return True
 
 
+def _fetch(alias, sql, params):
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _marker(name, value, index):
     if isinstance(value, datetime):
         return _MARK_TIME.replace(microsecond=index)
@@ -58,7 +64,8 @@ class PreparedQuery:
     def __init__(self, build, model, fields, extra=()):
         self.build, self.model = build, model
         self.fields, self.extra = tuple(fields), tuple(extra)
-        self._compiled = {}  # (alias, shape) -> (sql, params, {param index: (name, item)})
+        # (alias, shape) -> (sql, params, {param index: (name, item)}, compiler), or False
+        self._compiled = {}
         # from_db() wants the fields in the model's own order.
         self._order = [
             self.fields.index(field.attname)
@@ -70,27 +77,36 @@ class PreparedQuery:
         self._names = tuple(self.fields[index] for index in self._order)
 
     def __call__(self, **values):
+        alias, ready = self._ready(values)
+        if ready is None:
+            return self._instances(alias, self.build(**values))
+        sql, params, _compiler = ready
+        return self._instances(alias, _fetch(alias, sql, params))
+
+    def _preparable(self, alias):
+        return connections[alias].vendor == "postgresql"
+
+    def _ready(self, values):
+        """(alias, (sql, params, compiler) with these values in place), or (alias, None)
+        when the queryset must be evaluated the ordinary way."""
         shape = tuple(
             (name, len(value) if isinstance(value, list | tuple) else _checked(name, value))
             for name, value in sorted(values.items())
         )
         alias = router.db_for_read(self.model)
-        connection = connections[alias]
-        if connection.vendor != "postgresql" or not _small(values):
-            return self._instances(alias, self.build(**values))
+        if not self._preparable(alias) or not _small(values):
+            return alias, None
         compiled = self._compiled.get((alias, shape))
         if compiled is None:
             compiled = self._compiled[(alias, shape)] = self._compile(alias, values)
         if compiled is False:
-            return self._instances(alias, self.build(**values))
-        sql, params, places = compiled
+            return alias, None
+        sql, params, places, compiler = compiled
         params = list(params)
         for index, (name, item) in places.items():
             value = values[name]
             params[index] = value if item is None else value[item]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return self._instances(alias, cursor.fetchall())
+        return alias, (sql, params, compiler)
 
     def _marked(self, values):
         """The values with a marker in place of each datetime and integer."""
@@ -107,10 +123,6 @@ class PreparedQuery:
         return marked
 
     def _compile(self, alias, values):
-        compiled = self._compile_with_compiler(alias, values)
-        return compiled and compiled[:3]
-
-    def _compile_with_compiler(self, alias, values):
         marked, wanted = self._marked(values), {}
         for name, mark in marked.items():
             if isinstance(mark, list):
@@ -147,33 +159,16 @@ class PreparedModelQuery(PreparedQuery):
         self._compiled = {}
 
     def __call__(self, **values):
-        shape = tuple(
-            (name, len(value) if isinstance(value, list | tuple) else _checked(name, value))
-            for name, value in sorted(values.items())
-        )
-        alias = router.db_for_read(self.model)
-        if not _small(values):
+        alias, ready = self._ready(values)
+        if ready is None:
             return list(self.build(**values).using(alias))
-        compiled = self._compiled.get((alias, shape))
-        if compiled is None:
-            compiled = self._compiled[(alias, shape)] = self._compile(alias, values)
-        if compiled is False:
-            return list(self.build(**values).using(alias))
-        sql, params, places, compiler = compiled
-        params = list(params)
-        for index, (name, item) in places.items():
-            value = values[name]
-            params[index] = value if item is None else value[item]
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return self._instances(alias, compiler, rows)
+        sql, params, compiler = ready
+        return self._built(alias, compiler, _fetch(alias, sql, params))
 
-    def _compile(self, alias, values):
-        # The compiler that wrote the SQL also knows how its columns become instances.
-        return self._compile_with_compiler(alias, values)
+    def _preparable(self, alias):
+        return True  # Django's own converters turn any database's values into Python
 
-    def _instances(self, alias, compiler, rows):
+    def _built(self, alias, compiler, rows):
         # What django.db.models.query.ModelIterable does with a compiler's rows.
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
