@@ -84,11 +84,20 @@ class ResilientRedisCache(RedisCache):
                     logger.warning("cache reachable again after %.1f s", outage)
 
     def ping(self):
-        """True when Redis answers now (used by /readyz); never raises."""
+        """True when Redis answers now, back-off or not (used by /readyz); never raises.
+
+        An answer ends this process's back-off at once: a readiness probe that found Redis
+        back would otherwise still see the cache skipped until the retry time passed.
+        """
         try:
-            return bool(self._cache.get_client(write=True).ping())
+            answered = bool(self._cache.get_client(write=True).ping())
         except OUTAGE_ERRORS:
             return False
+        if answered:
+            self._mark_up()
+            with self._lock:
+                self._retry_at = 0.0
+        return answered
 
     add = _tolerant(_false)(RedisCache.add)
     get = _tolerant(lambda key, default=None, version=None: default)(RedisCache.get)

@@ -38,7 +38,11 @@ def _check_database():
 
 
 def _check_cache():
-    # The resilient Redis backend turns errors into misses, so round-trip a value.
+    # The resilient Redis backend turns errors into misses, so round-trip a value; its
+    # ping first asks Redis itself, so a worker still backing off reports Redis's state.
+    ping = getattr(cache, "ping", None)
+    if ping is not None and not ping():
+        return False, "cache server did not answer"
     key = f"readyz:{uuid.uuid4().hex}"
     cache.set(key, "1", timeout=5)
     ok = cache.get(key) == "1"

@@ -80,3 +80,19 @@ def test_against_a_real_redis_it_behaves_like_djangos(redis_url):
     assert cache.incr("n") == 2
     cache.delete_many(["k", "n"])
     assert cache.ping() is True
+
+
+@pytest.mark.redis
+def test_a_ping_that_finds_redis_ends_the_back_off(redis_url):
+    """A readiness probe that reaches Redis puts this process's cache back in use at once."""
+    cache = ResilientRedisCache(
+        redis_url, {"KEY_PREFIX": "np-resilient-test", "OPTIONS": {"retry_interval": 60}}
+    )
+    cache._mark_down(ConnectionError("gone"))
+    cache.set("k", "v", 30)
+    assert cache.get("k", "skipped") == "skipped"
+    assert cache.ping() is True
+    assert not cache.is_down()
+    cache.set("k", "v", 30)
+    assert cache.get("k") == "v"
+    cache.delete("k")
