@@ -181,8 +181,8 @@ def test_pages_keep_coming_while_redis_is_away_and_the_cache_returns(redis_stack
         up_at = time.monotonic()
         redis.start()
         recovered_in = wait_until(lambda: redis.client().dbsize() > 0, timeout=30)
-        # Each worker retries Redis on its own clock (the cache's retry_interval, 2 s),
-        # so readiness comes back within that, whichever worker answers.
+        # The probe asks Redis itself (and ends that worker's back-off), so every
+        # worker is ready as soon as Redis answers, whichever one takes the request.
         ready_in = wait_until(lambda: app.get("/readyz")[0] == 200, timeout=10)
     ready_after = app.get("/readyz")
     beacons["after"] = beacon_statuses(app, urls)
