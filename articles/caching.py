@@ -16,6 +16,7 @@ never outlives the minute either.
 
 import functools
 import hashlib
+import threading
 import time
 
 from django.conf import settings
@@ -48,9 +49,44 @@ def _remember(version):
 
 
 def forget_version():
-    """Drop this process's remembered version (after the cache itself was cleared)."""
+    """Drop this process's remembered version and pages (after the cache was cleared)."""
     global _memo
     _memo = (0, 0.0)
+    local_pages.clear()
+
+
+class LocalPages:
+    """Completed page entries this process served or stored lately, by their cache key.
+
+    A hot story's hit then costs no round trip to the shared cache (half a hit's time
+    under load, and Redis traffic a popular page would otherwise cause per read). The
+    key names the content version and the minute, so a page kept here is exactly as
+    fresh as the shared copy; the oldest entries make room for new ones.
+    """
+
+    def __init__(self, size, max_bytes):
+        self.size, self.max_bytes = size, max_bytes
+        self.entries = {}
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def put(self, key, entry):
+        if len(entry[1]) > self.max_bytes:
+            return
+        with self.lock:
+            self.entries[key] = entry
+            while len(self.entries) > self.size:
+                del self.entries[next(iter(self.entries))]
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
+
+# ~50 KB a page: at most ~15 MB a process.
+local_pages = LocalPages(size=256, max_bytes=256 * 1024)
 
 
 def _fresh_start():
@@ -199,6 +235,7 @@ class PageCacheMiddleware:
     completed (no middleware, or a response that set a cookie) go on through the stack
     and are served by the decorator as before. The rules are the decorator's own:
     `bypasses_cache`, and the same key (the language comes from the URL prefix).
+    Completed entries are looked up in this process's `local_pages` first.
     """
 
     # Set again on every response: never part of a stored page.
@@ -219,7 +256,11 @@ class PageCacheMiddleware:
             return self.get_response(request)
         now = time.time()
         key = page_cache_key(request, now, _language_from_path(request.path_info))
-        entry = cache.get(key)
+        entry = local_pages.get(key)
+        if entry is None:
+            entry = cache.get(key)
+            if entry is not None and len(entry) == 6:
+                local_pages.put(key, entry)
         if entry is not None and len(entry) == 6:
             response = _from_entry(request, entry, now)
             added = entry[5]
@@ -243,7 +284,9 @@ class PageCacheMiddleware:
                 for name, value in response.items()
                 if name.lower() not in self.PER_RESPONSE
             }
-            cache.set(key, (*entry, headers), timeout)
+            entry = (*entry, headers)
+            cache.set(key, entry, timeout)
+            local_pages.put(key, entry)
         return response
 
 

@@ -31,8 +31,10 @@ timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Recycle workers now and then so a slow leak never becomes an outage; jitter spreads it.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# A worker answers thousands of cached pages a second: recycling every 2,000 requests
+# restarted each one every second under load and halved cached throughput.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 100_000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 10_000)
 # Load the app once in the master so workers share its memory and a broken deploy
 # fails at start-up rather than in every worker.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"

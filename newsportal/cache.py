@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -54,12 +54,34 @@ def _missing(key, *args, **kwargs):
     raise ValueError(f"Key '{key}' not found (cache unavailable).")
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client, keeping one redis-py client per connection pool.
+
+    Django builds a new `redis.Redis` for every cache call, and redis-py fills ~170
+    response callbacks into each one: 0.14 ms a call, more than the round trip to Redis.
+    A client is safe to share between threads (each command borrows a connection from
+    the pool), and redis-py pools notice a fork and start afresh in the child.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         params = {**params, "OPTIONS": dict(params.get("OPTIONS", {}))}
         # Seconds to skip Redis after a failure before trying it again.
         self.retry_interval = float(params["OPTIONS"].pop("retry_interval", 2.0))
         super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
         self._down_since = None
         self._retry_at = 0.0
         self._lock = threading.Lock()

@@ -96,3 +96,9 @@ def test_a_ping_that_finds_redis_ends_the_back_off(redis_url):
     cache.set("k", "v", 30)
     assert cache.get("k") == "v"
     cache.delete("k")
+
+
+def test_one_redis_client_serves_every_call():
+    """Django would build a client (and ~170 response callbacks) for every call."""
+    cache = dead_cache()
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=False)

@@ -31,6 +31,37 @@ def test_second_anonymous_read_is_served_from_the_cache_without_queries(
     assert second.content == first.content
 
 
+def test_a_page_this_process_served_needs_no_cache_round_trip(client, monkeypatch):
+    """A hot story is answered from the process's own copy, still keyed by version."""
+    article = ArticleFactory()
+    url = article.get_absolute_url()
+    first = client.get(url)
+    client.get(url)  # completed by the middleware, and kept by this process
+    looked_up = []
+    real_get = caching.cache.get
+    monkeypatch.setattr(
+        caching.cache, "get", lambda key, *a, **k: looked_up.append(key) or real_get(key, *a, **k)
+    )
+    again = client.get(url)
+    assert again["X-Page-Cache"] == "hit" and again.content == first.content
+    assert [key for key in looked_up if key.startswith("page:")] == []
+
+    Article.objects.filter(pk=article.pk).update(title="更正后的标题")
+    caching.bump_content_version()
+    changed = client.get(url)
+    assert changed["X-Page-Cache"] == "miss"
+    assert "更正后的标题" in changed.content.decode()
+
+
+def test_the_process_keeps_a_bounded_number_of_pages():
+    pages = caching.LocalPages(size=3, max_bytes=10)
+    for number in range(5):
+        pages.put(f"k{number}", (200, b"x" * 5))
+    pages.put("big", (200, b"x" * 11))
+    assert list(pages.entries) == ["k2", "k3", "k4"]
+    assert pages.get("k4") == (200, b"xxxxx") and pages.get("big") is None
+
+
 def test_a_hit_carries_the_same_headers_as_the_page_when_it_was_stored(client):
     """PageCacheMiddleware answers before the stack, with the headers the stack added."""
     article = ArticleFactory()
