@@ -61,7 +61,8 @@ class LocalPages:
     A hot story's hit then costs no round trip to the shared cache (half a hit's time
     under load, and Redis traffic a popular page would otherwise cause per read). The
     key names the content version and the minute, so a page kept here is exactly as
-    fresh as the shared copy; the oldest entries make room for new ones.
+    fresh as the shared copy; the oldest entries make room for new ones. Only what the
+    shared cache returned is kept: with caching switched off (DummyCache) nothing is.
     """
 
     def __init__(self, size, max_bytes):
@@ -284,9 +285,7 @@ class PageCacheMiddleware:
                 for name, value in response.items()
                 if name.lower() not in self.PER_RESPONSE
             }
-            entry = (*entry, headers)
-            cache.set(key, entry, timeout)
-            local_pages.put(key, entry)
+            cache.set(key, (*entry, headers), timeout)
         return response
 
 

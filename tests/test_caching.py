@@ -53,6 +53,13 @@ def test_a_page_this_process_served_needs_no_cache_round_trip(client, monkeypatc
     assert "更正后的标题" in changed.content.decode()
 
 
+def test_with_the_cache_switched_off_every_read_renders(client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    article = ArticleFactory()
+    statuses = [client.get(article.get_absolute_url())["X-Page-Cache"] for _ in range(3)]
+    assert statuses == ["miss", "miss", "miss"]
+
+
 def test_the_process_keeps_a_bounded_number_of_pages():
     pages = caching.LocalPages(size=3, max_bytes=10)
     for number in range(5):
