@@ -56,7 +56,7 @@ def forget_version():
 
 
 class LocalPages:
-    """Completed page entries this process served or stored lately, by their cache key.
+    """Completed page entries this process served lately, by their cache key.
 
     A hot story's hit then costs no round trip to the shared cache (half a hit's time
     under load, and Redis traffic a popular page would otherwise cause per read). The
@@ -65,29 +65,34 @@ class LocalPages:
     shared cache returned is kept: with caching switched off (DummyCache) nothing is.
     """
 
-    def __init__(self, size, max_bytes):
-        self.size, self.max_bytes = size, max_bytes
+    def __init__(self, budget_bytes):
+        self.budget = budget_bytes
         self.entries = {}
+        self.used = 0
         self.lock = threading.Lock()
 
     def get(self, key):
         return self.entries.get(key)
 
     def put(self, key, entry):
-        if len(entry[1]) > self.max_bytes:
-            return
+        size = len(entry[1])
+        if size > self.budget // 8:
+            return  # one huge page must not push out everything else
         with self.lock:
+            old = self.entries.pop(key, None)
+            self.used += size - (len(old[1]) if old else 0)
             self.entries[key] = entry
-            while len(self.entries) > self.size:
-                del self.entries[next(iter(self.entries))]
+            while self.used > self.budget:
+                self.used -= len(self.entries.pop(next(iter(self.entries)))[1])
 
     def clear(self):
         with self.lock:
             self.entries.clear()
+            self.used = 0
 
 
-# ~50 KB a page: at most ~15 MB a process.
-local_pages = LocalPages(size=256, max_bytes=256 * 1024)
+# Page bodies kept per process (a worker's resident memory grows by at most this).
+local_pages = LocalPages(budget_bytes=16 * 1024 * 1024)
 
 
 def _fresh_start():

@@ -60,13 +60,15 @@ def test_with_the_cache_switched_off_every_read_renders(client, settings):
     assert statuses == ["miss", "miss", "miss"]
 
 
-def test_the_process_keeps_a_bounded_number_of_pages():
-    pages = caching.LocalPages(size=3, max_bytes=10)
-    for number in range(5):
-        pages.put(f"k{number}", (200, b"x" * 5))
-    pages.put("big", (200, b"x" * 11))
-    assert list(pages.entries) == ["k2", "k3", "k4"]
-    assert pages.get("k4") == (200, b"xxxxx") and pages.get("big") is None
+def test_the_process_keeps_pages_within_a_memory_budget():
+    pages = caching.LocalPages(budget_bytes=400)
+    for number in range(10):
+        pages.put(f"k{number}", (200, b"x" * 50))
+    assert list(pages.entries) == [f"k{number}" for number in range(2, 10)]
+    pages.put("k9", (200, b"y" * 20))  # the same key again replaces, not adds
+    assert pages.used == 7 * 50 + 20 == sum(len(e[1]) for e in pages.entries.values())
+    pages.put("huge", (200, b"x" * 51))  # more than an eighth of the budget
+    assert pages.get("huge") is None and pages.get("k9") == (200, b"y" * 20)
 
 
 def test_a_hit_carries_the_same_headers_as_the_page_when_it_was_stored(client):
