@@ -205,11 +205,13 @@ http {{
 
 
 class Nginx:
-    def __init__(self, app_port, workdir):
+    def __init__(self, app_port, workdir, shipped=None):
         self.workdir = Path(workdir)
         self.port = free_port()
         self.app_port = app_port
         self.process = None
+        # The text of deploy/nginx.conf, or a variant of it (bench.nginx_cost).
+        self.shipped = shipped
 
     @property
     def base(self):
@@ -223,7 +225,7 @@ class Nginx:
             os.chmod(directory, 0o755)  # noqa: S103
         for sub in ("cache", "tmp"):
             os.chmod(self.workdir / sub, 0o777)  # noqa: S103
-        shipped = (REPO / "deploy/nginx.conf").read_text(encoding="utf-8")
+        shipped = self.shipped or (REPO / "deploy/nginx.conf").read_text(encoding="utf-8")
         conf = self.workdir / "nginx.conf"
         conf.write_text(nginx_config(shipped, self.app_port, self.port, self.workdir))
         args = [NGINX, "-p", str(self.workdir), "-c", str(conf), "-g", "daemon off;"]
