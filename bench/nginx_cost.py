@@ -27,27 +27,20 @@ SHIPPED = servers.REPO / "deploy/nginx.conf"
 
 
 def static_config(root, port, workdir):
-    return f"""
-worker_processes auto;
-pid {workdir}/nginx.pid;
-error_log {workdir}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
+    # What static_limit.sh serves: the bytes from disk, descriptors kept, no log.
+    return servers.standalone_config(
+        workdir,
+        f"""
     access_log off;
-    sendfile on; tcp_nopush on; tcp_nodelay on;
-    keepalive_requests 1000000; keepalive_timeout 60;
     open_file_cache max=16 inactive=60s;
-    client_body_temp_path {workdir}/body; proxy_temp_path {workdir}/proxy;
-    fastcgi_temp_path {workdir}/fcgi; uwsgi_temp_path {workdir}/uwsgi;
-    scgi_temp_path {workdir}/scgi;
     default_type "text/html; charset=utf-8";
     server {{
         listen 127.0.0.1:{port};
         root {root};
         location / {{ try_files /index.html =404; }}
     }}
-}}
-"""
+""",
+    )
 
 
 def cpu_seconds(pids):
@@ -83,6 +76,7 @@ class StaticNginx:
 
     def __enter__(self):
         (self.workdir / "www").mkdir(parents=True)
+        (self.workdir / "tmp").mkdir()
         for directory in (self.workdir, self.workdir / "www"):
             os.chmod(directory, 0o755)  # noqa: S103 - nginx workers run as nobody
         (self.workdir / "www/index.html").write_bytes(self.body)

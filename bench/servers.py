@@ -186,6 +186,12 @@ def nginx_config(shipped, app_port, listen_port, workdir):
         kept += text[position:server_start] + (block if server_start == start else "")
         position = server_end
     kept += text[position:]
+    body = "    include /etc/nginx/mime.types;\n    default_type application/octet-stream;\n"
+    return standalone_config(workdir, body + kept)
+
+
+def standalone_config(workdir, http_body):
+    """A whole nginx.conf with its pid, error log and temp files in `workdir`."""
     temp = Path(workdir) / "tmp"
     return f"""
 worker_processes auto;
@@ -193,13 +199,11 @@ pid {workdir}/nginx.pid;
 error_log {workdir}/error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
     sendfile on; tcp_nopush on; tcp_nodelay on;
     keepalive_timeout 65; keepalive_requests 1000000;
     client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy;
     fastcgi_temp_path {temp}/fcgi; uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;
-{kept}
+{http_body}
 }}
 """
 
