@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from articles.counters import get_counter
 from articles.models import Article, Report
@@ -78,7 +79,8 @@ def test_like_works_without_javascript(reader_page_without_js):
     assert "感谢支持" in page.locator(".engagement").inner_text()
     assert page.locator("[data-like-count]").inner_text() == "5"
     page.get_by_role("button", name="支持").click()
-    assert "您已经支持过了" in page.locator(".engagement").inner_text()
+    # The form posts and the page comes back: wait for the new page, not the old one.
+    expect(page.locator(".engagement")).to_contain_text("您已经支持过了")
     assert Article.objects.get(pk=article.pk).like_count == 5
 
 

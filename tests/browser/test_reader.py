@@ -5,6 +5,7 @@
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from tests import reader_data
 
@@ -31,7 +32,8 @@ def test_copy_link_puts_the_canonical_url_on_the_clipboard(page, story, live_ser
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page.goto(story.get_absolute_url())
     page.get_by_role("button", name="复制链接").click()
-    assert page.get_by_role("status").filter(has_text="链接已复制").is_visible()
+    # The clipboard write is asynchronous: the status line follows it.
+    expect(page.get_by_role("status").filter(has_text="链接已复制")).to_be_visible()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == f"{settings.SITE_URL}{story.get_absolute_url()}"
 
@@ -53,8 +55,8 @@ def test_share_button_hands_title_and_url_to_the_browser_share_sheet(page, story
 def test_no_share_sheet_means_no_share_button(page, story):
     page.add_init_script("delete Navigator.prototype.share;")
     page.goto(story.get_absolute_url())
-    assert page.get_by_role("button", name="复制链接").is_visible()
-    assert not page.get_by_role("button", name="分享到…").is_visible()
+    expect(page.get_by_role("button", name="复制链接")).to_be_visible()
+    expect(page.get_by_role("button", name="分享到…")).to_be_hidden()
 
 
 def test_the_qr_code_opens_for_wechat(page, story):
@@ -62,7 +64,7 @@ def test_the_qr_code_opens_for_wechat(page, story):
     qr = page.locator(".share-qr svg")
     assert not qr.is_visible()
     page.get_by_text("微信扫一扫").click()
-    assert qr.is_visible()
+    expect(qr).to_be_visible()
     box = qr.bounding_box()
     assert box["width"] >= 100 and box["width"] == box["height"]
 
