@@ -40,6 +40,8 @@ class StubApp:
 
             def answer(self, status, body, control):
                 self.send_response(status)
+                # As RequestIdMiddleware does: echo the id nginx sent.
+                self.send_header("X-Request-ID", self.headers.get("X-Request-ID", "none"))
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Cache-Control", control)
                 self.send_header("Content-Length", str(len(body)))
@@ -62,9 +64,13 @@ class StubApp:
 
 
 def get(proxy, path, **headers):
+    return get_with_headers(proxy, path, **headers)[:2]
+
+
+def get_with_headers(proxy, path, **headers):
     request = servers.urllib.request.Request(proxy.base + path, headers=headers)
     with servers.urllib.request.urlopen(request, timeout=5) as response:
-        return response.read(), response.headers.get("X-Cache")
+        return response.read(), response.headers.get("X-Cache"), response.headers
 
 
 @pytest.fixture
@@ -100,3 +106,12 @@ def test_a_reader_with_a_session_goes_past_the_cache(proxied):
     before = app.hits
     body, status = get(proxy, "/a/2/", Cookie="sessionid=abc")
     assert (body, status) == (b"v1", "BYPASS") and app.hits == before + 1
+
+
+def test_every_reader_of_a_stored_copy_gets_a_request_id_of_their_own(proxied):
+    _app, proxy = proxied
+    answers = [get_with_headers(proxy, "/a/3/") for _ in range(3)]
+    assert [status for _body, status, _headers in answers] == ["MISS", "HIT", "HIT"]
+    ids = [headers.get_all("X-Request-ID") for _body, _status, headers in answers]
+    assert all(len(found) == 1 and len(found[0]) == 32 for found in ids), ids
+    assert len({found[0] for found in ids}) == 3
