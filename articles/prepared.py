@@ -18,6 +18,8 @@ value transformed on its way into the SQL), the queryset is simply evaluated.
 
 from datetime import UTC, datetime
 
+import psycopg
+from django.conf import settings
 from django.db import connections, router
 from django.db.models.query import get_related_populators
 
@@ -43,8 +45,44 @@ def _small(values):
     return True
 
 
+class _PreparingCursor(psycopg.Cursor):
+    """A server-side-binding cursor whose statements the query log can still show.
+
+    psycopg keeps no query text once it runs a prepared statement, so Django's query log
+    (DEBUG, CaptureQueriesContext) would read None; this leaves the text to be rendered
+    only if the log asks for it.
+    """
+
+    def execute(self, query, params=None, **kwargs):
+        super().execute(query, params, **kwargs)
+        if self._query is None:
+            self._query = _LoggedQuery(self.connection, query, params)
+        return self
+
+
+class _LoggedQuery:
+    def __init__(self, connection, sql, params):
+        self.connection, self.sql, self.params = connection, sql, params
+
+    @property
+    def query(self):
+        return psycopg.ClientCursor(self.connection).mogrify(self.sql, self.params).encode()
+
+
 def _fetch(alias, sql, params):
-    with connections[alias].cursor() as cursor:
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    # Django's cursors bind values on the client and send plain text, which PostgreSQL
+    # parses and plans every time (planning a joined page query costs more than running
+    # it). A server-side-binding cursor sends the same SQL with its values apart, and
+    # psycopg prepares a statement it has run five times on a connection: from then on
+    # only the values travel. Wrapped like Django's own, so the query is still counted
+    # and logged.
+    connection.ensure_connection()
+    with connection._prepare_cursor(_PreparingCursor(connection.connection)) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

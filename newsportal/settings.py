@@ -158,6 +158,13 @@ DATABASE_ROUTERS = ["newsportal.db_router.ReplicaRouter"]
 DATABASE_REPLICA_MAX_LAG = float(env("DATABASE_REPLICA_MAX_LAG", "10"))
 DATABASE_REPLICA_CHECK_SECONDS = float(env("DATABASE_REPLICA_CHECK_SECONDS", "5"))
 DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 15)
+# The pages' fixed queries (articles/prepared.py) become server-side prepared statements
+# after five runs on a connection (Django's own cursors never prepare anything). Turn off
+# behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+for _database in DATABASES.values():
+    if DATABASE_PREPARED_STATEMENTS and "postgresql" in _database["ENGINE"]:
+        _database.setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

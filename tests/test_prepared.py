@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article
@@ -81,3 +82,35 @@ def test_instances_with_their_joined_rows_match_the_orm(django_assert_num_querie
     assert (found.has_inline_photos, found.has_corrections) == (False, False)
     assert query(pk=story.pk + 1000) == []
     assert query(pk=10**30) == [], "out of any integer column's range: no rows, no error"
+
+
+def prepared_statements():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_on_postgresql_the_page_queries_become_prepared_statements(postgres, client):
+    """After five runs on a connection PostgreSQL keeps the plan; the page stays the same."""
+    article = ArticleFactory(title="港口复工")
+    url = article.get_absolute_url()
+    first = client.get(url, HTTP_COOKIE="messages=x")  # past the page cache
+    for _ in range(5):
+        client.get(url, HTTP_COOKIE="messages=x")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url, HTTP_COOKIE="messages=x")
+    assert again.content == first.content and "港口复工" in again.content.decode()
+    prepared = prepared_statements()
+    assert any(s.startswith('SELECT "articles_article"."id"') for s in prepared), prepared
+    # Still counted and logged like any other query, with its values.
+    logged = [q["sql"] for q in queries.captured_queries]
+    assert any(f'"articles_article"."id" = {article.pk}' in sql for sql in logged), logged
+
+
+def test_prepared_statements_can_be_switched_off(postgres, client, settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    before = prepared_statements()
+    article = ArticleFactory()
+    for _ in range(7):
+        client.get(article.get_absolute_url(), HTTP_COOKIE="messages=x")
+    assert prepared_statements() == before
