@@ -71,18 +71,17 @@ class _LoggedQuery:
 
 def _fetch(alias, sql, params):
     connection = connections[alias]
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    # Django's cursors bind values on the client and send plain text, which PostgreSQL
-    # parses and plans every time (planning a joined page query costs more than running
-    # it). A server-side-binding cursor sends the same SQL with its values apart, and
-    # psycopg prepares a statement it has run five times on a connection: from then on
-    # only the values travel. Wrapped like Django's own, so the query is still counted
-    # and logged.
-    connection.ensure_connection()
-    with connection._prepare_cursor(_PreparingCursor(connection.connection)) as cursor:
+    if connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS:
+        # Django's cursors bind values on the client and send plain text, which
+        # PostgreSQL parses and plans every time (planning a joined page query costs more
+        # than running it). A server-side-binding cursor sends the values apart, and
+        # psycopg prepares a statement it has run five times on a connection: from then on
+        # only the values travel. Wrapped like Django's own: still counted and logged.
+        connection.ensure_connection()
+        cursor = connection._prepare_cursor(_PreparingCursor(connection.connection))
+    else:
+        cursor = connection.cursor()
+    with cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

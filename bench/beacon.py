@@ -38,6 +38,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from bench.servers import process_cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 ORIGIN_KEY = "bench:beacon-hot-article"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -131,19 +133,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def process_cpu(pids):
-    """User + system CPU seconds used so far by these processes (from /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def children_of(pid):

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -43,27 +44,15 @@ def static_config(root, port, workdir):
     )
 
 
-def cpu_seconds(pids):
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def children(pid):
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
 def measure(master_pid, url, seconds):
     """(req/s, nginx CPU µs a request) of one wrk run against `url`."""
-    workers = children(master_pid)
-    before = cpu_seconds(workers)
+    workers = servers.children(master_pid)
+    before = servers.process_cpu(workers)
     out = subprocess.run(  # noqa: S603 - wrk on loopback
         ["/usr/bin/wrk", "-t2", "-c64", f"-d{seconds}s", url],
         capture_output=True, text=True, check=True, timeout=seconds + 30,
     ).stdout  # fmt: skip
-    spent = cpu_seconds(workers) - before
+    spent = servers.process_cpu(workers) - before
     served = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     return rps, spent / served * 1e6
@@ -139,6 +128,7 @@ def main(argv=None):
                     f"{name} {found[-1][0]:,.0f} req/s {found[-1][1]:.1f} µs"
                     for name, found in runs.items()
                 ))  # fmt: skip
+    shutil.rmtree(work, ignore_errors=True)
     summary = {
         name: {
             "rps": [round(rps) for rps, _ in found],

@@ -63,6 +63,24 @@ def memory_kb(pid):
     return values
 
 
+def process_cpu(pids):
+    """User + system CPU seconds used so far by these processes (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def children(pid):
+    """The process's direct children (a server master's workers)."""
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def production_env(database_url, settings_module, port, redis_url="", workers=2):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_"))}
     env.pop("DATABASE_REPLICA_URLS", None)
@@ -118,8 +136,7 @@ class Gunicorn:
         return self
 
     def workers(self):
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
+        return children(self.process.pid)
 
     def __exit__(self, *exc):
         if self.process and self.process.poll() is None:

@@ -117,8 +117,6 @@ class ResilientRedisCache(RedisCache):
             return False
         if answered:
             self._mark_up()
-            with self._lock:
-                self._retry_at = 0.0
         return answered
 
     add = _tolerant(_false)(RedisCache.add)
