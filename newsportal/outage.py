@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
+from django.utils.translation import ngettext
 from django.views import defaults
 
 OUTAGE_ERRORS = (OperationalError, InterfaceError)
@@ -39,7 +40,14 @@ def _nonce(request):
 def outage_response(request=None):
     retry_after = settings.OUTAGE_RETRY_AFTER
     html = loader.render_to_string(
-        "503.html", {"retry_after": retry_after, "csp_nonce": _nonce(request)}
+        "503.html",
+        {
+            "retry_text": ngettext(
+                "请在 %(seconds)s 秒后重试。", "请在 %(seconds)s 秒后重试。", retry_after
+            )
+            % {"seconds": retry_after},
+            "csp_nonce": _nonce(request),
+        },
     )
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(retry_after)

@@ -113,6 +113,18 @@ WSGI_APPLICATION = "newsportal.wsgi.application"
 
 TEMPLATES = [
     {
+        # The reader site (see articles/templating.py); first, since its pages are the hot path.
+        "BACKEND": "articles.templating.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "articles.templating.environment",
+            "context_processors": ["articles.context_processors.site"],
+        },
+    },
+    {
+        # The admin and the forms' widgets.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,

@@ -201,9 +201,10 @@ def test_compiled_catalog_matches_the_po_file():
 
 
 def test_every_template_translate_tag_is_in_the_catalog():
-    """A {% translate "…" %} added to a template after the last makemessages shows up here."""
+    """A {{ _("…") }} (Jinja2) or {% translate "…" %} (admin) added to a template after the
+    last makemessages shows up here."""
     msgids = {entry["msgid"] for entry in read_po(LOCALE / "django.po")}
-    tag = re.compile(r"""{%\s*translate\s+(?:"([^"]*)"|'([^']*)')""")
+    tag = re.compile(r"""(?:{%\s*translate\s+|\b_\()(?:"([^"]*)"|'([^']*)')""")
     missing = []
     for folder in TEMPLATE_DIRS:
         for path in folder.rglob("*.html"):

@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from articles import text
-from articles.templatetags import news
 
 
 def test_excerpt_cuts_at_the_last_sentence_end_that_fits():
@@ -60,7 +59,7 @@ def test_reading_time_counts_characters_at_450_a_minute(characters, minutes):
     ids=str,
 )
 def test_counts_past_ten_thousand_are_shown_in_wan(number, shown):
-    assert news.wan(number) == shown
+    assert text.short_count(number) == shown
 
 
 def test_dates_are_printed_in_beijing_time():

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from articles.caching import cache_public_page, content_version
@@ -101,6 +102,8 @@ class SearchView(ReaderMixin, TemplateView):
             page=page,
             total=len(ids),
             capped=len(ids) >= WINDOW,
+            found_text=ngettext("找到 %(n)s 篇文章。", "找到 %(n)s 篇文章。", len(ids))
+            % {"n": len(ids)},
             results=results(page.object_list, search.query.highlights),
         )
         return context

@@ -7,6 +7,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from articles import structured
 from articles.body import compose_body, dateline
@@ -113,6 +114,11 @@ _BYLINES = PreparedQuery(
     ("id", "role", "position", "author_id"),
     ("author_name", "author_slug"),
 )
+_INLINE_PHOTOS = PreparedModelQuery(
+    lambda pk: ArticlePhoto.objects.filter(article=pk).select_related("photo__photographer"),
+    ArticlePhoto,
+)
+_CORRECTIONS = PreparedModelQuery(lambda pk: Correction.objects.filter(article=pk), Correction)
 
 
 def _bylines(article):
@@ -138,7 +144,7 @@ def _listed_rows(article, name, fetch, present=True):
 
 
 def article_context(request, article):
-    """Everything templates/articles/article_detail.html needs to show `article`.
+    """Everything templates/jinja2/articles/article_detail.html needs to show `article`.
 
     Fetches what the page lists (bylines, tags, inline photos, corrections) unless the
     caller prefetched it; pass an article fetched with `page_queryset()` to save the joins
@@ -156,13 +162,13 @@ def article_context(request, article):
     inline_photos = _listed_rows(
         article,
         "inline_photos",
-        ArticlePhoto.objects.filter(article=article).select_related("photo__photographer"),
+        lambda: _INLINE_PHOTOS(pk=article.pk),
         getattr(article, "has_inline_photos", True),
     )
     corrections = _listed_rows(
         article,
         "corrections",
-        Correction.objects.filter(article=article),
+        lambda: _CORRECTIONS(pk=article.pk),
         getattr(article, "has_corrections", True),
     )
     text = plain_text(article.body)
@@ -181,7 +187,7 @@ def article_context(request, article):
         "corrections": [c for c in corrections if c.published_at <= now],
         "dateline": wire_dateline,
         "body_parts": [] if article.is_retracted else compose_body(article.body, inline_photos),
-        "reading_minutes": reading_minutes(text),
+        "reading_time": _reading_time(reading_minutes(text)),
         "updated_at": article.updated_at
         if article.publish_at and article.updated_at - article.publish_at > UPDATE_SHOWN_AFTER
         else None,
@@ -212,6 +218,12 @@ def article_context(request, article):
             dateline=wire_dateline,
         )
     return context
+
+
+def _reading_time(minutes):
+    return ngettext("约 %(minutes)s 分钟读完", "约 %(minutes)s 分钟读完", minutes) % {
+        "minutes": minutes
+    }
 
 
 def _places(article):

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from articles import ratelimit
 from articles.counters.beacon import PIXEL, count_beacon
+from articles.engagement import display_count
 from articles.likes import add_like
 from articles.models import Article
 from articles.reports import ReportForm, file_report
-from articles.templatetags.engagement import display_count
 from articles.visitors import remember_visitor, visitor_key
 
 

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.db.models.expressions import Window
 from django.db.models.functions import FirstValue, RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
 from articles.models import Article
@@ -65,7 +66,11 @@ class HomeView(ReaderMixin, TemplateView):
         latest = [a for a in newest if a is not lead][: self.latest_count]
         shown = {a.pk for a in [lead, *latest] if a is not None}
         context = super().get_context_data(
-            lead=lead, latest=latest, blocks=self.province_blocks(shown), **kwargs
+            lead=lead,
+            latest=latest,
+            blocks=self.province_blocks(shown),
+            description=gettext("新闻、评论与地方报道"),
+            **kwargs,
         )
         context["shown_ids"].update(shown)
         for _province, articles in context["blocks"]:

@@ -1,7 +1,7 @@
 """What every reader page shares: canonical URL, breadcrumbs, keyset pages, sidebar context.
 
-The sidebars (inclusion tags in templatetags/news.py) read `shown_ids` from the context and
-skip those articles, so an article appears at most once on a page.
+The sidebars (`hot_reads()`/`recommended()` in articles/templating.py) read `shown_ids`
+from the context and skip those articles, so an article appears at most once on a page.
 """
 
 from django.shortcuts import redirect

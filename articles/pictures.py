@@ -1,20 +1,17 @@
-"""`{% responsive_image %}` and `{% preload_image %}`: a photo's renditions as <picture>.
+"""A photo's renditions as <picture> (with WebP and JPEG srcsets) and as a preload link.
 
 Both read only the Photo row the caller already has (image name, width, height,
-alt_text, renditions), so they never run a query. Usage:
+alt_text, renditions), so they never run a query. In templates:
 
-    {% load photos %}
-    {% preload_image article.lead_photo %}                 {# in <head>, lead photo only #}
-    {% responsive_image article.lead_photo eager=True %}   {# the lead photo #}
-    {% responsive_image photo sizes="(max-width: 640px) 100vw, 640px" %}
+    {{ preload_image(article.lead_photo) }}                     in <head>, lead photo only
+    {% from "articles/includes/picture.html" import picture %}
+    {{ picture(article.lead_photo, eager=True) }}               the lead photo
+    {{ picture(photo, sizes="(max-width: 640px) 100vw, 640px") }}
 """
 
-from django import template
 from django.utils.html import format_html
 
 from articles.photos.sizes import scaled_size
-
-register = template.Library()
 
 DEFAULT_SIZES = "(max-width: 640px) 100vw, 640px"
 # The <img src> for browsers without srcset support: the rendition closest to a desktop column.
@@ -28,7 +25,7 @@ def _srcset(storage, paths):
 
 
 def picture_context(photo, sizes=DEFAULT_SIZES, eager=False, css_class=""):
-    """What picture.html needs; empty when there is nothing to show."""
+    """What picture.html needs; empty when there is nothing to show. Lazy unless `eager`."""
     if photo is None or not photo.image:
         return {}
     storage = photo.image.storage
@@ -50,13 +47,6 @@ def picture_context(photo, sizes=DEFAULT_SIZES, eager=False, css_class=""):
     }
 
 
-@register.inclusion_tag("articles/includes/picture.html")
-def responsive_image(photo, sizes=DEFAULT_SIZES, eager=False, css_class=""):
-    """A <picture> with WebP and JPEG srcsets; lazy unless `eager` (the lead photo)."""
-    return picture_context(photo, sizes=sizes, eager=eager, css_class=css_class)
-
-
-@register.simple_tag
 def preload_image(photo, sizes=DEFAULT_SIZES):
     """<link rel="preload"> for the lead photo, matching what its <picture> will pick."""
     context = picture_context(photo, sizes=sizes)

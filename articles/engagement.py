@@ -1,4 +1,4 @@
-"""`{% engagement_for article as eng %}`: what the 阅读 / 支持 / 举报 block shows.
+"""What the article page's 阅读 / 支持 / 举报 block shows (`engagement_for(article)`).
 
 Everything here is the same for every reader (the page is cached and may sit on a CDN):
 counts, URLs and an hourly page token for the read beacon. No per-visitor state.
@@ -6,25 +6,21 @@ counts, URLs and an hourly page token for the read beacon. No per-visitor state.
 
 import logging
 
-from django import template
+import jinja2
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.urls import reverse
 
+from articles import text
 from articles.counters import CounterUnavailable, counting_enabled, get_counter
 from articles.counters.tokens import page_token
+from articles.links import reverse
 
 logger = logging.getLogger(__name__)
-register = template.Library()
 
 
 def display_count(number):
-    """The count as readers see it: 1.2万 via the reader site's `wan` filter when present."""
-    try:
-        from articles.templatetags.news import wan
-    except ImportError:
-        return str(number)
-    return wan(number)
+    """The count as readers see it: 1.2万."""
+    return text.short_count(number)
 
 
 def read_count(article):
@@ -39,25 +35,24 @@ def read_count(article):
     return article.view_count + pending
 
 
-@register.simple_tag
 def engagement_for(article):
     context = {
         "reads": display_count(read_count(article)),
         "likes": display_count(article.like_count),
-        "like_url": reverse("articles:like", args=[article.pk]),
-        "report_url": reverse("articles:report", args=[article.pk]),
+        "like_url": reverse("articles:like", {"pk": article.pk}),
+        "report_url": reverse("articles:report", {"pk": article.pk}),
         "beacon_url": "",
         "pixel_url": "",
     }
     # Previews of drafts are not reads.
     if counting_enabled() and article.is_published():
-        beacon = f"{reverse('articles:beacon', args=[article.pk])}?t={page_token(article.pk)}"
+        beacon = f"{reverse('articles:beacon', {'pk': article.pk})}?t={page_token(article.pk)}"
         context["beacon_url"] = beacon
         context["pixel_url"] = f"{beacon}&nojs=1"
     return context
 
 
-@register.simple_tag(takes_context=True)
+@jinja2.pass_context
 def flash_messages(context):
     """One-off messages (感谢支持, 举报已收到), read only when the reader has the cookie.
 
