@@ -5,10 +5,12 @@
 The throughput ratios compare requests per second, which wrk (on the same cores) and the
 machine's other work blur. This measures what nginx itself spends on one request: its
 workers' CPU time (utime + stime from /proc) over a wrk run, divided by the requests
-served. Three servers answer the same article page: nginx serving its bytes as a static
+served. Four servers answer the same article page: nginx serving its bytes as a static
 file (as static_limit.sh does: sendfile, open_file_cache, no log), the shipped
-deploy/nginx.conf in front of gunicorn (every request a cache hit after the warm-up), and
-the same without its access log. Rounds alternate so that drift hits all three alike.
+deploy/nginx.conf in front of gunicorn (every request a cache hit after the warm-up), the
+same without its access log, and also without the headers it adds to each response
+(X-Cache, X-Request-ID): what a proxy-cache hit costs with nothing of ours on top.
+Rounds alternate so that drift hits all of them alike.
 """
 
 import argparse
@@ -90,6 +92,10 @@ def without_access_log(text):
     return re.sub(r"access_log\s+/\S+[^;]*;", "access_log off;", text)
 
 
+def without_added_headers(text):
+    return re.sub(r"add_header\s+X-(?:Cache|Request-ID)\s[^;]*;", "", text)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
@@ -106,7 +112,13 @@ def main(argv=None):
     )  # fmt: skip
     servers.collectstatic(env)
     shipped = SHIPPED.read_text(encoding="utf-8")
-    runs = {"static file": [], "shipped proxy cache": [], "proxy cache, no access log": []}
+    bare = "proxy cache, no access log, no added headers"
+    runs = {
+        "static file": [],
+        "shipped proxy cache": [],
+        "proxy cache, no access log": [],
+        bare: [],
+    }
     with servers.Gunicorn(env, work / "gunicorn.log") as app:
         body = servers.fetch(app.base + page)[2]
         with StaticNginx(body, work / "static") as static:
@@ -117,8 +129,9 @@ def main(argv=None):
                 for name, text in (
                     ("shipped proxy cache", shipped),
                     ("proxy cache, no access log", without_access_log(shipped)),
+                    (bare, without_added_headers(without_access_log(shipped))),
                 ):
-                    workdir = work / f"proxy-{round_number}-{name[:5]}"
+                    workdir = work / f"proxy-{round_number}-{len(name)}"
                     with servers.Nginx(app.port, workdir, shipped=text) as proxy:
                         warm(proxy.base, [page])
                         runs[name].append(

@@ -18,13 +18,17 @@ def current_request_id():
     return _current.get()
 
 
+def incoming_or_new(incoming):
+    """The proxy's id when it looks like one, else a new one."""
+    return incoming if _VALID.match(incoming) else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming_or_new(request.META.get("HTTP_X_REQUEST_ID", ""))
         request.request_id = request_id
         token = _current.set(request_id)
         try:
