@@ -4,7 +4,7 @@
 
 Reads latency-<size>-<cache>.json, throughput-<size>.json and generate-<size>.json and
 writes latency.md, latency.png and README.md (the figures the project README links),
-with the hand-written section-*.md files (search, beacon, nginx) at its end.
+with the hand-written section-*.md files (search, beacon, nginx, page cost) at its end.
 """
 
 import argparse
@@ -129,6 +129,7 @@ def throughput_table(result):
         "django_cached": f"gunicorn, Django page cache ({result.get('cache_backend')})",
         "page_cache_bypassed": "gunicorn, page cache skipped (cookie), sidebars cached",
         "nginx_cached": "nginx (deploy/nginx.conf) → gunicorn",
+        "bare_wsgi": "gunicorn, a bare WSGI app with the same bytes (gunicorn's own ceiling)",
     }
     for key, label in names.items():
         run = result.get(key)

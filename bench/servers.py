@@ -112,8 +112,8 @@ def collectstatic(env):
 
 
 class Gunicorn:
-    def __init__(self, env, log_path):
-        self.env, self.log_path = env, log_path
+    def __init__(self, env, log_path, app="newsportal.wsgi"):
+        self.env, self.log_path, self.app = env, log_path, app
         self.port = int(env["GUNICORN_BIND"].rsplit(":", 1)[1])
         self.process = None
 
@@ -124,8 +124,7 @@ class Gunicorn:
     def __enter__(self):
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our gunicorn, our config
-                [str(REPO / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                 "newsportal.wsgi"],
+                [str(REPO / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py", self.app],
                 cwd=REPO, env=self.env, stdout=log, stderr=log,
             )  # fmt: skip
         try:

@@ -194,6 +194,17 @@ def main(argv=None):
             ) | {"headers": sample_headers(proxy.base + page)}
             report("nginx_cached", results)
         results["memory_cached_kb"] = worker_memory(app)
+        (work / "page.html").write_bytes(servers.fetch(app.base + page)[2])
+
+    port = servers.free_port()
+    bare_env = uncached_env | {
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "BENCH_BARE_BODY": str(work / "page.html"),
+    }
+    log(f"4. gunicorn's own ceiling: a bare WSGI app with the page's bytes on :{port}")
+    with servers.Gunicorn(bare_env, work / "gunicorn-bare.log", app="bench.bare_wsgi") as app:
+        results["bare_wsgi"] = measured(app, app.base + page, args.seconds, args.connections)
+        report("bare_wsgi", results)
     results["targets"] = {
         name: {"target": target, "ratio": results[name]["ratio_app_to_static"],
                "met": (results[name]["ratio_app_to_static"] or 0) >= target}
