@@ -112,12 +112,20 @@ class StoredPagesFastPath:
         return [body]
 
 
+# Reader pages take their language from the URL (SiteLocaleMiddleware), whatever this says.
+_KEYED_VARY = {"accept-language"}
+
+
 def _replayable(status, headers):
-    """A whole page the page cache served, with nothing in it for this visitor alone."""
+    """A whole page the page cache served, the same for every reader of the URL: nothing
+    set for this visitor, and nothing chosen by a request header the key leaves out."""
     names = {name.lower(): value for name, value in headers}
+    varies = {word.strip().lower() for word in names.get("vary", "").split(",") if word.strip()}
     return (
         status.startswith("200 ")
         and names.get("x-page-cache") == "hit"
         and "set-cookie" not in names
+        and "content-encoding" not in names
+        and varies <= _KEYED_VARY
         and "content-length" in names
     )

@@ -141,3 +141,26 @@ def test_nothing_is_kept_when_the_cache_stores_nothing(app, settings):
     for _ in range(3):
         get(app, url)
     assert app.django == [unquote(url)] * 3
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [("Set-Cookie", "csrftoken=x"), ("Vary", "Cookie"), ("Content-Encoding", "gzip")],
+    ids=["cookie", "vary-cookie", "gzip"],
+)
+def test_a_hit_that_differs_by_visitor_is_never_replayed(extra):
+    """Whatever a future middleware adds: a per-visitor or negotiated hit is not kept."""
+    calls = []
+
+    def django(environ, start_response):
+        calls.append(1)
+        start_response(
+            "200 OK",
+            [("X-Page-Cache", "hit"), ("Content-Length", "4"), ("Vary", "Accept-Language"), extra],
+        )
+        return [b"page"]
+
+    app = StoredPagesFastPath(django)
+    for _ in range(3):
+        assert get(app, "/some/page/")[2] == b"page"
+    assert len(calls) == 3
