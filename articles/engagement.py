@@ -36,6 +36,7 @@ def read_count(article):
 
 
 def engagement_for(article):
+    """Counts and links for includes/engagement.html; the beacon only for published pages."""
     context = {
         "reads": display_count(read_count(article)),
         "likes": display_count(article.like_count),
