@@ -147,17 +147,20 @@ def page_cache_key(request, now=None, language=None):
     return f"page:v{content_version()}:m{current_bucket(now)}:{language}:{digest}"
 
 
+def has_private_cookie(cookies):
+    """Staff (a session), a reader with a pending message, or someone who just wrote (the
+    read replicas' `np_primary` cookie): a request for a page made for them alone."""
+    return any(
+        name in cookies
+        for name in (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, PIN_COOKIE)
+    )
+
+
 def bypasses_cache(request):
-    """Staff, previews, readers with a pending message and anyone who just wrote (the read
-    replicas' `np_primary` cookie) get a freshly rendered page."""
+    """Previews and the readers `has_private_cookie` names get a freshly rendered page."""
     if request.method not in ("GET", "HEAD"):
         return True
-    cookies = request.COOKIES
-    if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
-        return True
-    if PIN_COOKIE in cookies:
-        return True
-    return "preview" in request.GET
+    return has_private_cookie(request.COOKIES) or "preview" in request.GET
 
 
 def is_storable(request, response):

@@ -18,11 +18,6 @@ from articles.links import reverse
 logger = logging.getLogger(__name__)
 
 
-def display_count(number):
-    """The count as readers see it: 1.2万."""
-    return text.short_count(number)
-
-
 def read_count(article):
     """Flushed reads plus those still pending in the counter."""
     if not counting_enabled():
@@ -38,8 +33,8 @@ def read_count(article):
 def engagement_for(article):
     """Counts and links for includes/engagement.html; the beacon only for published pages."""
     context = {
-        "reads": display_count(read_count(article)),
-        "likes": display_count(article.like_count),
+        "reads": text.short_count(read_count(article)),
+        "likes": text.short_count(article.like_count),
         "like_url": reverse("articles:like", {"pk": article.pk}),
         "report_url": reverse("articles:report", {"pk": article.pk}),
         "beacon_url": "",

@@ -10,20 +10,17 @@ what the whole stack produced and changes only what differs per response: X-Requ
 and the seconds left in Cache-Control's s-maxage.
 
 Everything else goes to Django: other methods, conditional requests (304s are Django's),
-staff, readers with a message and writers (the page cache's own cookie rules), previews,
-and a URL this process has not yet seen served as a hit. The entries live in
-`caching.local_pages`, under keys holding the content version and the minute, so they are
-exactly as fresh as the shared page cache:
+staff, readers with a message and writers (`caching.has_private_cookie`), and a URL this
+process has not yet seen served as a hit (previews never are: the page cache skips them).
+The entries live in `caching.local_pages`, under keys holding the content version and the
+minute, so they are exactly as fresh as the shared page cache:
 
     application = StoredPagesFastPath(get_wsgi_application())   # newsportal/wsgi.py
 """
 
 import re
 import time
-from urllib.parse import parse_qsl
 
-from django.conf import settings
-from django.contrib.messages.storage.cookie import CookieStorage
 from django.http.cookie import parse_cookie
 
 from articles import caching
@@ -49,11 +46,6 @@ _S_MAXAGE = re.compile(r"s-maxage=\d+")
 class StoredPagesFastPath:
     def __init__(self, app):
         self.app = app
-        self.private_cookies = (
-            settings.SESSION_COOKIE_NAME,
-            CookieStorage.cookie_name,
-            caching.PIN_COOKIE,
-        )
 
     def __call__(self, environ, start_response):
         if not self._shared(environ):
@@ -78,16 +70,13 @@ class StoredPagesFastPath:
         return [body]
 
     def _shared(self, environ):
-        """Whether this request may get the page every reader gets (caching.bypasses_cache)."""
+        """Whether this request may get the page every reader of its URL gets."""
         if environ.get("REQUEST_METHOD") != "GET":
-            return False
+            return False  # a HEAD's empty body must never reach a GET
         if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
             return False
         cookie = environ.get("HTTP_COOKIE")
-        if cookie and any(name in parse_cookie(cookie) for name in self.private_cookies):
-            return False
-        query = environ.get("QUERY_STRING", "")
-        return "preview" not in query or "preview" not in dict(parse_qsl(query, True))
+        return not (cookie and caching.has_private_cookie(parse_cookie(cookie)))
 
     def _key(self, environ, now):
         request = "\n".join(str(environ.get(name, "")) for name in _KEYED)

@@ -13,16 +13,11 @@ settings measures that part (see bench/README.md).
 import argparse
 import json
 import os
-import secrets
 import time
 from pathlib import Path
 
+from bench import servers
 from bench.throughput import article_paths, log
-
-
-def backend_cpu_seconds(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main(argv=None):
@@ -32,16 +27,10 @@ def main(argv=None):
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     page = article_paths(args.database_url)[0]
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings_uncached",
-        DJANGO_ENV="production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DATABASE_URL=args.database_url,
-        RATE_LIMITS_ENABLED="0",
-        LOG_LEVEL="WARNING",
-    )
+    # The uncached gunicorn run's settings, in this process (the test Client's host).
+    env = servers.production_env(args.database_url, "bench.settings_uncached", port=0)
+    os.environ.clear()
+    os.environ.update(env | {"DJANGO_ALLOWED_HOSTS": "testserver"})
     import django
 
     django.setup()
@@ -60,13 +49,13 @@ def main(argv=None):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-    wall, python, server = time.perf_counter(), time.process_time(), backend_cpu_seconds(backend)
+    wall, python, server = time.perf_counter(), time.process_time(), servers.process_cpu([backend])
     for _ in range(args.requests):
         client.get(page)
     per_page = {
         "wall_ms": (time.perf_counter() - wall) * 1000 / args.requests,
         "python_cpu_ms": (time.process_time() - python) * 1000 / args.requests,
-        "postgresql_cpu_ms": (backend_cpu_seconds(backend) - server) * 1000 / args.requests,
+        "postgresql_cpu_ms": (servers.process_cpu([backend]) - server) * 1000 / args.requests,
     }
     result = {
         "page": page,

@@ -111,8 +111,9 @@ def test_previews_and_conditional_requests_reach_django(app):
     before = len(app.django)
     status, _, body = get(app, url, if_none_match=dict(headers)["ETag"])
     assert (status, body) == ("304 Not Modified", b"")
-    get(app, f"{url}?preview=signed")
-    assert len(app.django) == before + 2
+    for _ in range(3):  # a preview is never a page-cache hit, so never kept for replay
+        get(app, f"{url}?preview=signed")
+    assert len(app.django) == before + 4
 
 
 def test_an_edit_is_shown_at_once(app, django_capture_on_commit_callbacks):

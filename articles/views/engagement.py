@@ -16,9 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from articles import ratelimit
+from articles import ratelimit, text
 from articles.counters.beacon import PIXEL, count_beacon
-from articles.engagement import display_count
 from articles.likes import add_like
 from articles.models import Article
 from articles.reports import ReportForm, file_report
@@ -79,7 +78,7 @@ def like(request, pk):
     created, count = add_like(article.pk, visitor_key(request))
     if "application/json" in request.headers.get("Accept", ""):
         response = JsonResponse(
-            {"liked": True, "created": created, "count": count, "display": display_count(count)}
+            {"liked": True, "created": created, "count": count, "display": text.short_count(count)}
         )
     else:
         # The message cookie also makes the next page view skip the shared page cache,
